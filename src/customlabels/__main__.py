@@ -1,0 +1,3 @@
+from customlabels.cli.main import main
+
+main()

@@ -1,0 +1,128 @@
+"""Asynchronous work recorded in the metadata store before it is acknowledged, so a restart resumes it."""
+
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from customlabels.store.database import Database
+from customlabels.store.tables import Job
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE, FAILED = "PENDING", "RUNNING", "DONE", "FAILED"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: int
+    kind: str
+    resource_arn: str
+    payload: dict[str, Any]
+
+
+class Handler(Protocol):
+    def run(self, job: JobRecord) -> None: ...
+
+    def fail(self, job: JobRecord, error: str) -> None:
+        """Leaves the resource in a terminal failed state after run() raised."""
+
+
+class JobQueue:
+    """Runs recorded jobs on worker threads, or inline in the caller (the CLI) when workers == 0."""
+
+    def __init__(self, db: Database, *, workers: int) -> None:
+        self._db = db
+        self._handlers: dict[str, Handler] = {}
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="job") if workers else None
+
+    def register(self, handlers: Mapping[str, Handler]) -> None:
+        self._handlers.update(handlers)
+
+    def enqueue(self, session: Session, *, kind: str, resource_arn: str, payload: dict[str, Any]) -> Job:
+        """Adds the job in the caller's transaction; call start() once that transaction committed."""
+        now = time.time()
+        job = Job(kind=kind, resource_arn=resource_arn, payload=json.dumps(payload), state=PENDING, created_at=now, updated_at=now)
+        session.add(job)
+        session.flush()
+        return job
+
+    def start(self, job_id: int) -> None:
+        if self._pool is None:
+            self._run(job_id)
+        else:
+            self._pool.submit(self._run, job_id)
+
+    def resume(self) -> int:
+        """Re-queues jobs left pending or orphaned by a process that died; returns how many."""
+        with self._db.session() as session:
+            running = session.scalars(select(Job).where(Job.state == RUNNING)).all()
+            for job in running:
+                if not _owner_alive(job.owner):
+                    job.state, job.owner, job.updated_at = PENDING, None, time.time()
+            pending = session.scalars(select(Job.id).where(Job.state == PENDING).order_by(Job.id)).all()
+        for job_id in pending:
+            self.start(job_id)
+        return len(pending)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, job_id: int) -> None:
+        record = self._claim(job_id)
+        if record is None:
+            return
+        handler = self._handlers[record.kind]
+        try:
+            handler.run(record)
+        except Exception as error:  # any failure must leave the resource in a terminal state
+            log.exception("job %s (%s) failed", record.id, record.kind)
+            handler.fail(record, f"{type(error).__name__}: {error}")
+            self._finish(job_id, FAILED, str(error))
+        else:
+            self._finish(job_id, DONE, None)
+
+    def _claim(self, job_id: int) -> JobRecord | None:
+        with self._db.session() as session:
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == PENDING)
+                .values(state=RUNNING, owner=self._owner, updated_at=time.time())
+            ).rowcount
+            if not claimed:
+                return None
+            job = session.get_one(Job, job_id)
+            return JobRecord(id=job.id, kind=job.kind, resource_arn=job.resource_arn, payload=json.loads(job.payload))
+
+    def _finish(self, job_id: int, state: str, error: str | None) -> None:
+        with self._db.session() as session:
+            job = session.get_one(Job, job_id)
+            job.state, job.error, job.updated_at = state, error, time.time()
+            if state == DONE:
+                job.payload = "{}"  # the payload (up to 5 MiB of manifest lines) is no longer needed
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    host, pid, _ = owner.split(":", 2)
+    if host != socket.gethostname():
+        return True  # another machine's worker: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()
