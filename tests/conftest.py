@@ -5,6 +5,8 @@ import pytest
 
 from tests.server import RunningServer
 
+pytest_plugins = ["tests.fixtures_s3"]
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

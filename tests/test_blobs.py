@@ -20,7 +20,6 @@ from customlabels.store.blobs import (
 )
 from customlabels.store import seaweed as seaweed_module
 from customlabels.store.seaweed import SeaweedError, SeaweedServer, find_weed_binary
-from tests.fixtures_s3 import seaweed  # noqa: F401  (pytest fixture)
 
 ESCAPING_KEYS = ["../x", "/etc/passwd", "a/../../x", "a/../x", "./x", "a/./b", "a//b", "..", "."]
 BAD_KEYS = ["", "x\x00y", "a\\b", "..\\x", f"a/{TEMP_PREFIX}1234"]

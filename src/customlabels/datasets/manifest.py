@@ -141,7 +141,7 @@ def with_image_checks(entry: ManifestEntry, image: ImageInfo | ImageProblem) -> 
     if _is_invalid_json(entry):
         return entry
     outcome = LineError(image.code, image.message) if isinstance(image, ImageProblem) else image
-    return _evaluate(_without_results(entry.line), image_outcome=outcome)
+    return _evaluate(_without_results(copy.deepcopy(entry.line)), image_outcome=outcome)
 
 
 def missing_image(entry: ManifestEntry, reason: str) -> ManifestEntry:
@@ -151,7 +151,7 @@ def missing_image(entry: ManifestEntry, reason: str) -> ManifestEntry:
     problem = LineError(
         ERROR_INVALID_IMAGE, f"The image {entry.source_ref} could not be read: {reason}"
     )
-    return _evaluate(_without_results(entry.line), image_outcome=problem)
+    return _evaluate(_without_results(copy.deepcopy(entry.line)), image_outcome=problem)
 
 
 def validation_line(entry: ManifestEntry) -> dict[str, Any]:
@@ -216,6 +216,7 @@ def entry_line(
 
 
 def _evaluate(obj: dict[str, Any], *, image_outcome: ImageInfo | LineError | None) -> ManifestEntry:
+    """The entry for a line object that this call owns: errors are attached to obj itself."""
     image_info = image_outcome if isinstance(image_outcome, ImageInfo) else None
     source_ref, source_errors = _check_source_ref(obj)
     attribute_keys = _label_attribute_keys(obj)
@@ -288,12 +289,11 @@ def _is_invalid_json(entry: ManifestEntry) -> bool:
 
 
 def _without_results(obj: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy without the errors and warnings that an earlier validation attached."""
-    clean = copy.deepcopy(obj)
-    for container in [clean, *_result_containers(clean)]:
+    """obj (owned by the caller, and changed) without the results of an earlier validation."""
+    for container in [obj, *_result_containers(obj)]:
         for key in _RESULT_KEYS:
             container.pop(key, None)
-    return clean
+    return obj
 
 
 def _result_containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -608,8 +608,8 @@ def _is_annotation(place: Place) -> bool:
     return len(place) == 3
 
 
-def _with_errors(obj: dict[str, Any], placed: Sequence[tuple[Place, LineError]]) -> dict[str, Any]:
-    line = copy.deepcopy(obj)
+def _with_errors(line: dict[str, Any], placed: Sequence[tuple[Place, LineError]]) -> dict[str, Any]:
+    """line (owned by the caller, and changed) with each error attached at its place."""
     for place, error in placed:
         _container_at(line, place).setdefault("errors", []).append(error.as_dict())
     return line
@@ -619,11 +619,9 @@ def _container_at(line: dict[str, Any], place: Place) -> dict[str, Any]:
     """The object at place, or the line itself when place does not lead to an object."""
     current: Any = line
     for step in place:
-        if isinstance(current, dict) and isinstance(step, str) and step in current:
+        try:
             current = current[step]
-        elif isinstance(current, list) and isinstance(step, int) and step < len(current):
-            current = current[step]
-        else:
+        except (KeyError, IndexError, TypeError):
             return line
     return current if isinstance(current, dict) else line
 

@@ -22,7 +22,7 @@ from customlabels.service.lookup import dataset_by_arn, project_by_arn
 from customlabels.service.pagination import Page, decode_token, page_of, query_key
 from customlabels.service.projects import DELETING, dataset_metadata
 from customlabels.service.views import DatasetDescription, DatasetStats, LabelStats
-from customlabels.store.blobs import BlobNotFound, InvalidBlobKey, parse_s3_uri
+from customlabels.store.blobs import BlobAccessDenied, BlobNotFound, InvalidBlobKey, parse_s3_uri
 from customlabels.store.tables import Dataset, DatasetEntry, EntryLabel, Project
 
 DATASET_TYPES = ("TRAIN", "TEST")
@@ -280,5 +280,7 @@ def _check_manifest_object(ctx: Context, uri: str) -> None:
         raise InvalidS3Object(f"The manifest location {uri} is not a valid S3 object: {error}") from error
     except BlobNotFound as error:
         raise InvalidS3Object(f"The manifest file {uri} does not exist.") from error
+    except BlobAccessDenied as error:
+        raise InvalidS3Object(f"The manifest file {uri} cannot be read: {error}") from error
     if size > MAX_MANIFEST_BYTES:
         raise InvalidS3Object("The manifest file size exceeds the maximum supported size (1 GB).")

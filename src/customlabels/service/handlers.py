@@ -159,7 +159,7 @@ def upsert_entries(session: Session, dataset_id: int, entries: Iterable[Manifest
             source_ref=entry.source_ref,
             line=entry.to_json(),
             labeled=entry.labeled,
-            has_errors=entry.has_errors,
+            has_errors=entry.has_errors or bool(entry.box_errors),
         )
         session.add(row)
         session.flush()

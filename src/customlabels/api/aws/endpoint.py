@@ -33,8 +33,8 @@ class AwsEndpoint:
             return error_response("SerializationException", "The request body is larger than 16 MiB.", 413)
         signed = SignedRequest(
             method=request.method,
-            path=request.url.path,
-            query=request.url.query,
+            path=request.scope["raw_path"].decode("latin-1"),
+            query=request.scope["query_string"].decode("latin-1"),
             headers=request.headers,
             body=body,
         )
