@@ -17,7 +17,7 @@ from customlabels.errors import CustomLabelsError
 class Output:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.console = Console()
+        self.console = Console(soft_wrap=True)
 
     def table(self, rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None = None) -> None:
         if self.as_json:
