@@ -1,6 +1,5 @@
 """Datasets: create (empty, from a manifest, as a copy), describe, list entries and labels, update, distribute, delete."""
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +31,6 @@ DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
 IN_PROGRESS = (CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, DELETE_IN_PROGRESS)
 MAX_CHANGES_BYTES = 5 * 1024 * 1024
 MAX_MANIFEST_BYTES = 1024**3
-DISTRIBUTE_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -182,7 +180,7 @@ def update_entries(ctx: Context, *, arn: str, changes: bytes, max_bytes: int | N
         _check_idle(dataset)
         if dataset.status == CREATE_FAILED:
             raise ResourceNotReady("The dataset could not be created; delete it and create it again.")
-        _set_status(dataset, UPDATE_IN_PROGRESS, "The dataset is being updated.", None, ctx.clock())
+        set_status(dataset, UPDATE_IN_PROGRESS, "The dataset is being updated.", None, ctx.clock())
         job = ctx.jobs.enqueue(session, kind="dataset.update", resource_arn=arn, payload={"lines": text})
     ctx.jobs.start(job.id)
 
@@ -204,7 +202,7 @@ def distribute_entries(ctx: Context, *, arns_: Sequence[str]) -> None:
         if not session.scalar(select(func.count()).where(DatasetEntry.dataset_id == train.id)):
             raise InvalidParameter("The TRAIN dataset has no entries to distribute.")
         for dataset in (train, test):
-            _set_status(dataset, UPDATE_IN_PROGRESS, "The dataset is being updated.", None, ctx.clock())
+            set_status(dataset, UPDATE_IN_PROGRESS, "The dataset is being updated.", None, ctx.clock())
         job = ctx.jobs.enqueue(
             session, kind="dataset.distribute", resource_arn=train.arn, payload={"train": train.arn, "test": test.arn}
         )
@@ -217,7 +215,7 @@ def delete_dataset(ctx: Context, *, arn: str) -> None:
         if dataset.status == DELETE_IN_PROGRESS:
             return
         _check_idle(dataset)
-        _set_status(dataset, DELETE_IN_PROGRESS, "The dataset is being deleted.", None, ctx.clock())
+        set_status(dataset, DELETE_IN_PROGRESS, "The dataset is being deleted.", None, ctx.clock())
         job = ctx.jobs.enqueue(session, kind="dataset.delete", resource_arn=arn, payload={})
     ctx.jobs.start(job.id)
 
@@ -229,23 +227,13 @@ def remove_dataset_rows(session: Session, dataset: Dataset) -> None:
     session.delete(dataset)
 
 
-def distribution(entry_ids_with_labels: Sequence[tuple[int, str]], seed: int) -> list[int]:
-    """Which entries move to TEST: every fifth after grouping by label set, so each label keeps its share."""
-    rng = random.Random(seed)
-    shuffled = list(entry_ids_with_labels)
-    rng.shuffle(shuffled)
-    shuffled.sort(key=lambda pair: pair[1])
-    step = round(1 / DISTRIBUTE_FRACTION)
-    return [entry_id for position, (entry_id, _) in enumerate(shuffled) if position % step == step - 1]
-
-
 def _contains(session: Session, column, text: str):  # type: ignore[no-untyped-def]
     """A case-sensitive substring test (LIKE folds case in SQLite)."""
     position = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
     return position(column, text) > 0
 
 
-def _set_status(dataset: Dataset, status: str, message: str | None, code: str | None, now: float) -> None:
+def set_status(dataset: Dataset, status: str, message: str | None, code: str | None, now: float) -> None:
     dataset.status, dataset.status_message, dataset.status_message_code, dataset.updated_at = status, message, code, now
 
 

@@ -7,10 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from customlabels.datasets.manifest import MAX_MANIFEST_LINES, ManifestEntry, too_many_invalid
+from customlabels.datasets.split import stratified_test_share
 from customlabels.datasets.validation import last_per_source_ref, validate_lines
 from customlabels.jobs.queue import Handler, JobRecord
 from customlabels.service import datasets as ds
 from customlabels.service.context import Context
+from customlabels.service.lookup import dataset_by_arn
 from customlabels.service.projects import remove_project
 from customlabels.store.blobs import parse_s3_uri
 from customlabels.store.tables import Dataset, DatasetEntry, EntryLabel
@@ -41,7 +43,7 @@ class _DatasetJob:
                 dataset = session.scalar(select(Dataset).where(Dataset.arn == arn))
                 if dataset is not None:
                     message = f"The operation failed because of a service error; try again. ({error})"
-                    ds._set_status(dataset, self.failed_status, message, "SERVICE_ERROR", self.ctx.clock())
+                    ds.set_status(dataset, self.failed_status, message, "SERVICE_ERROR", self.ctx.clock())
 
     def arns(self, job: JobRecord) -> list[str]:
         return [job.resource_arn]
@@ -78,15 +80,15 @@ class CreateDataset(_DatasetJob):
             if dataset is None:
                 return
             if refusal:
-                ds._set_status(dataset, ds.CREATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
+                ds.set_status(dataset, ds.CREATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
                 return
             upsert_entries(session, dataset.id, entries)
             message = "The dataset was successfully created from the manifest file."
-            ds._set_status(dataset, ds.CREATE_COMPLETE, message, "SUCCESS", self.ctx.clock())
+            ds.set_status(dataset, ds.CREATE_COMPLETE, message, "SUCCESS", self.ctx.clock())
 
     def _source_lines(self, arn: str) -> list[str]:
         with self.ctx.db.session() as session:
-            source = ds.dataset_by_arn(session, arn)
+            source = dataset_by_arn(session, arn)
             return list(session.scalars(select(DatasetEntry.line).where(DatasetEntry.dataset_id == source.id).order_by(DatasetEntry.id)))
 
 
@@ -98,10 +100,10 @@ class UpdateEntries(_DatasetJob):
             if dataset is None:
                 return
             if refusal:
-                ds._set_status(dataset, ds.UPDATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
+                ds.set_status(dataset, ds.UPDATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
                 return
             upsert_entries(session, dataset.id, entries)
-            ds._set_status(dataset, ds.UPDATE_COMPLETE, "The dataset was successfully updated.", "SUCCESS", self.ctx.clock())
+            ds.set_status(dataset, ds.UPDATE_COMPLETE, "The dataset was successfully updated.", "SUCCESS", self.ctx.clock())
 
 
 class DistributeEntries(_DatasetJob):
@@ -110,10 +112,10 @@ class DistributeEntries(_DatasetJob):
 
     def run(self, job: JobRecord) -> None:
         with self.ctx.db.session() as session:
-            train = ds.dataset_by_arn(session, job.payload["train"])
-            test = ds.dataset_by_arn(session, job.payload["test"])
+            train = dataset_by_arn(session, job.payload["train"])
+            test = dataset_by_arn(session, job.payload["test"])
             label_sets = _label_sets(session, train.id)
-            moving = ds.distribution(sorted(label_sets.items()), seed=train.id)
+            moving = [entry_id for entry_id, _ in stratified_test_share(sorted(label_sets.items()), lambda pair: pair[1], seed=train.id)]
             for start in range(0, len(moving), 500):
                 chunk = moving[start : start + 500]
                 for model in (DatasetEntry, EntryLabel):
@@ -121,7 +123,7 @@ class DistributeEntries(_DatasetJob):
                     session.query(model).filter(key.in_(chunk)).update({"dataset_id": test.id}, synchronize_session=False)
             for dataset in (train, test):
                 message = "The dataset was successfully updated."
-                ds._set_status(dataset, ds.UPDATE_COMPLETE, message, "SUCCESS", self.ctx.clock())
+                ds.set_status(dataset, ds.UPDATE_COMPLETE, message, "SUCCESS", self.ctx.clock())
 
 
 class DeleteDataset(_DatasetJob):

@@ -79,3 +79,47 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class ProjectVersion(Base):
+    """A model version: its training inputs and outputs, evaluation, and running state."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arn: Mapped[str] = mapped_column(String(2048), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    status_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    training_end: Mapped[float | None] = mapped_column(Float)
+    billable_seconds: Mapped[int | None] = mapped_column(Integer)
+    output_bucket: Mapped[str] = mapped_column(String(255))
+    output_prefix: Mapped[str] = mapped_column(String(1024))
+    kms_key_id: Mapped[str | None] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(String(255))
+    source_version_arn: Mapped[str | None] = mapped_column(String(2048))
+    training_input: Mapped[str | None] = mapped_column(Text)
+    testing_input: Mapped[str | None] = mapped_column(Text)
+    outputs: Mapped[str | None] = mapped_column(Text)
+    task: Mapped[str | None] = mapped_column(String(32))
+    f1_score: Mapped[float | None] = mapped_column(Float)
+    recipe: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)
+    min_units: Mapped[int | None] = mapped_column(Integer)
+    max_units: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProjectPolicy(Base):
+    __tablename__ = "project_policies"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    revision_id: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
