@@ -63,7 +63,7 @@ def test_a_job_interrupted_by_kill_9_is_resumed_on_start(tmp_path):
     lines = [classification_line(put(buckets, "img", f"{i}.jpg", jpeg()), "cat") for i in range(3)]
     put(buckets, "img", "m.manifest", "\n".join(lines).encode())
     ctx = open_context(settings)
-    ctx.jobs.start = lambda job_id: None  # a process that dies right after acknowledging
+    ctx.jobs.start = lambda job: None  # a process that dies right after acknowledging
     project = projects.create_project(ctx, name="resume")
     arn = datasets.create_dataset(
         ctx, project_arn=project, dataset_type="TRAIN", manifest_uri="s3://img/m.manifest"

@@ -1,6 +1,7 @@
 """Settings: typed, read once at start-up (options and CUSTOMLABELS_* variables), passed down."""
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,7 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     dataset_workers: int = Field(default=2, ge=1)
+    training_recipe: dict[str, Any] = Field(default_factory=dict)  # defaults for every training, e.g. {"backbone": "efficientnet-lite2"}
 
     @field_validator("data_dir")
     @classmethod
@@ -32,3 +34,12 @@ class Settings(BaseSettings):
     @property
     def buckets_dir(self) -> Path:
         return self.data_dir / "buckets"
+
+    @property
+    def models_dir(self) -> Path:
+        """Exported model bundles, one folder per model version id."""
+        return self.data_dir / "models"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"

@@ -14,11 +14,15 @@ from customlabels.service.context import open_context
 
 def create_app(settings: Settings, credentials: Credentials | None = None) -> FastAPI:
     credentials = credentials or load_credentials(settings)
+    from customlabels.service.model_runtime import ModelRuntime
+
     ctx = open_context(settings)
+    ctx.models = ModelRuntime(ctx)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.jobs.resume()
+        ctx.models.start()
         yield
         ctx.close()
 

@@ -3,9 +3,10 @@
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from customlabels.datasets.split import stratified_test_share
-from customlabels.datasets.manifest import ManifestEntry, split_s3_uri, too_many_invalid
+from customlabels.datasets.manifest import ManifestEntry, split_s3_uri, too_many_invalid, validation_line
 
 IMAGE_LEVEL_LABELS, OBJECT_LOCALIZATION, NOT_DETERMINED = "IMAGE_LEVEL_LABELS", "OBJECT_LOCALIZATION", "NOT_DETERMINED"
 MAX_LABELS = 250
@@ -55,6 +56,8 @@ class TrainingData:
     training: SetStatistics
     testing: SetStatistics
     errors: tuple[ManifestError, ...] = field(default=())
+    training_lines: tuple[dict[str, Any], ...] = ()  # every input line with its errors and warnings, for the validation manifests
+    testing_lines: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -110,6 +113,8 @@ def check_training_data(
         training=training,
         testing=testing,
         errors=tuple(errors),
+        training_lines=tuple(validation_line(e) for e in train),
+        testing_lines=tuple(validation_line(e) for e in test_lines),
     )
 
 

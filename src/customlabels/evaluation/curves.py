@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -26,11 +27,11 @@ class PrecisionRecallCurve:
             raise ValueError(f"positives must be >= 0, got {self.positives}")
         if any(not 0.0 <= t <= 1.0 for t in self.thresholds):
             raise ValueError("thresholds must be within [0, 1]")
-        if any(a <= b for a, b in zip(self.thresholds, self.thresholds[1:])):
+        if any(a <= b for a, b in pairwise(self.thresholds)):
             raise ValueError("thresholds must be strictly decreasing")
         for name in ("true_positives", "false_positives"):
             values = (0, *getattr(self, name))
-            if any(a > b for a, b in zip(values, values[1:])):
+            if any(a > b for a, b in pairwise(values)):
                 raise ValueError(f"{name} must be non-negative and non-decreasing")
         if self.true_positives and self.true_positives[-1] > self.positives:
             raise ValueError(
@@ -39,7 +40,7 @@ class PrecisionRecallCurve:
 
     @property
     def precision(self) -> tuple[float, ...]:
-        return tuple(tp / (tp + fp) for tp, fp in zip(self.true_positives, self.false_positives))
+        return tuple(tp / (tp + fp) for tp, fp in zip(self.true_positives, self.false_positives, strict=True))
 
     @property
     def recall(self) -> tuple[float, ...]:
@@ -51,7 +52,7 @@ class PrecisionRecallCurve:
     def f1_scores(self) -> tuple[float, ...]:
         return tuple(
             2 * tp / (tp + fp + self.positives)
-            for tp, fp in zip(self.true_positives, self.false_positives)
+            for tp, fp in zip(self.true_positives, self.false_positives, strict=True)
         )
 
     @property

@@ -16,7 +16,7 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def assumed_threshold(curve: PrecisionRecallCurve) -> float:
-    """The curve's threshold with the best F1, the higher one on ties; DEFAULT_THRESHOLD if F1 is 0 everywhere."""
+    """The threshold with the best F1, the higher on ties; DEFAULT_THRESHOLD when F1 is 0 at every cut."""
     if curve.positives == 0 or not curve.thresholds:
         return DEFAULT_THRESHOLD
     f1 = np.asarray(curve.f1_scores)

@@ -31,6 +31,8 @@ class JobRecord:
 
 
 class Handler(Protocol):
+    lane: str  # "default", or "training" for long work that must not hold up dataset jobs
+
     def run(self, job: JobRecord) -> None: ...
 
     def fail(self, job: JobRecord, error: str) -> None:
@@ -44,7 +46,11 @@ class JobQueue:
         self._db = db
         self._handlers: dict[str, Handler] = {}
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="job") if workers else None
+        self._pools = (
+            {"default": ThreadPoolExecutor(workers, thread_name_prefix="job"), "training": ThreadPoolExecutor(1, thread_name_prefix="training")}
+            if workers
+            else {}
+        )
 
     def register(self, handlers: Mapping[str, Handler]) -> None:
         self._handlers.update(handlers)
@@ -57,11 +63,13 @@ class JobQueue:
         session.flush()
         return job
 
-    def start(self, job_id: int) -> None:
-        if self._pool is None:
-            self._run(job_id)
-        else:
-            self._pool.submit(self._run, job_id)
+    def start(self, job: Job) -> None:
+        """Runs a committed job: on a worker thread of its handler's lane, or now, inline."""
+        if not self._pools:
+            self._run(job.id)
+            return
+        lane = getattr(self._handlers[job.kind], "lane", "default")
+        self._pools[lane].submit(self._run, job.id)
 
     def resume(self) -> int:
         """Re-queues jobs left pending or orphaned by a process that died; returns how many."""
@@ -70,14 +78,14 @@ class JobQueue:
             for job in running:
                 if not _owner_alive(job.owner):
                     job.state, job.owner, job.updated_at = PENDING, None, time.time()
-            pending = session.scalars(select(Job.id).where(Job.state == PENDING).order_by(Job.id)).all()
-        for job_id in pending:
-            self.start(job_id)
+            pending = session.scalars(select(Job).where(Job.state == PENDING).order_by(Job.id)).all()
+        for job in pending:
+            self.start(job)
         return len(pending)
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, job_id: int) -> None:
         record = self._claim(job_id)

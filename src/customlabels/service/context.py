@@ -3,11 +3,16 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from customlabels.config import Settings
 from customlabels.jobs.queue import JobQueue
 from customlabels.store.blobs import BlobStore, LocalBlobStore, S3BlobStore
 from customlabels.store.database import Database
+
+if TYPE_CHECKING:
+    from customlabels.service.model_runtime import ModelRuntime
 
 
 @dataclass
@@ -17,8 +22,14 @@ class Context:
     blobs: BlobStore
     jobs: JobQueue
     clock: Callable[[], float] = field(default=time.time)
+    models: "ModelRuntime | None" = None  # the server's running models; None in the CLI
+
+    def bundle_dir(self, version_id: int) -> Path:
+        return self.settings.models_dir / str(version_id)
 
     def close(self) -> None:
+        if self.models is not None:
+            self.models.close()
         self.jobs.shutdown()
         self.db.close()
 

@@ -85,7 +85,7 @@ def create_dataset(
             payload = {"manifest": manifest_uri} if manifest_uri else {"copy_from": source_dataset_arn}
             job = ctx.jobs.enqueue(session, kind="dataset.create", resource_arn=arn, payload=payload)
     if job is not None:
-        ctx.jobs.start(job.id)
+        ctx.jobs.start(job)
     return arn
 
 
@@ -182,7 +182,7 @@ def update_entries(ctx: Context, *, arn: str, changes: bytes, max_bytes: int | N
             raise ResourceNotReady("The dataset could not be created; delete it and create it again.")
         set_status(dataset, UPDATE_IN_PROGRESS, "The dataset is being updated.", None, ctx.clock())
         job = ctx.jobs.enqueue(session, kind="dataset.update", resource_arn=arn, payload={"lines": text})
-    ctx.jobs.start(job.id)
+    ctx.jobs.start(job)
 
 
 def distribute_entries(ctx: Context, *, arns_: Sequence[str]) -> None:
@@ -206,7 +206,7 @@ def distribute_entries(ctx: Context, *, arns_: Sequence[str]) -> None:
         job = ctx.jobs.enqueue(
             session, kind="dataset.distribute", resource_arn=train.arn, payload={"train": train.arn, "test": test.arn}
         )
-    ctx.jobs.start(job.id)
+    ctx.jobs.start(job)
 
 
 def delete_dataset(ctx: Context, *, arn: str) -> None:
@@ -217,7 +217,7 @@ def delete_dataset(ctx: Context, *, arn: str) -> None:
         _check_idle(dataset)
         set_status(dataset, DELETE_IN_PROGRESS, "The dataset is being deleted.", None, ctx.clock())
         job = ctx.jobs.enqueue(session, kind="dataset.delete", resource_arn=arn, payload={})
-    ctx.jobs.start(job.id)
+    ctx.jobs.start(job)
 
 
 def remove_dataset_rows(session: Session, dataset: Dataset) -> None:

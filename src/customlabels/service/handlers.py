@@ -14,6 +14,7 @@ from customlabels.service import datasets as ds
 from customlabels.service.context import Context
 from customlabels.service.lookup import dataset_by_arn
 from customlabels.service.projects import remove_project
+from customlabels.service.version_jobs import CopyVersion, DeleteVersion, TrainVersion
 from customlabels.store.blobs import parse_s3_uri
 from customlabels.store.tables import Dataset, DatasetEntry, EntryLabel
 
@@ -28,6 +29,9 @@ def job_handlers(ctx: Context) -> Mapping[str, Handler]:
         "dataset.distribute": DistributeEntries(ctx),
         "dataset.delete": DeleteDataset(ctx),
         "project.delete": DeleteProject(ctx),
+        "version.train": TrainVersion(ctx),
+        "version.delete": DeleteVersion(ctx),
+        "version.copy": CopyVersion(ctx),
     }
 
 

@@ -12,7 +12,7 @@ from customlabels.service.context import Context
 from customlabels.service.lookup import project_by_arn
 from customlabels.service.pagination import Page, decode_token, page_of, query_key
 from customlabels.service.views import DatasetMetadata, ProjectDescription
-from customlabels.store.tables import Dataset, Project
+from customlabels.store.tables import Dataset, Project, ProjectPolicy, ProjectVersion
 
 FEATURES = ("CUSTOM_LABELS", "CONTENT_MODERATION")
 CREATED, DELETING = "CREATED", "DELETING"
@@ -89,9 +89,11 @@ def delete_project(ctx: Context, *, arn: str) -> str:
         busy = [d.dataset_type for d in datasets if d.status in IN_PROGRESS]
         if busy:
             raise ResourceInUse(f"The project has a {busy[0]} dataset with an operation in progress; try again when it ends.")
+        if session.scalar(select(ProjectVersion.id).where(ProjectVersion.project_id == project.id).limit(1)):
+            raise ResourceInUse("The project still has model versions; delete them first.")
         project.status = DELETING
         job = ctx.jobs.enqueue(session, kind="project.delete", resource_arn=arn, payload={})
-    ctx.jobs.start(job.id)
+    ctx.jobs.start(job)
     return DELETING
 
 
@@ -106,6 +108,7 @@ def remove_project(ctx: Context, *, arn: str) -> None:
         for dataset in session.scalars(select(Dataset).where(Dataset.project_id == project.id)).all():
             remove_dataset_rows(session, dataset)
         tag_rules.replace_tags(session, arn, {})
+        session.execute(delete(ProjectPolicy).where(ProjectPolicy.project_id == project.id))
         session.execute(delete(Project).where(Project.id == project.id))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from customlabels.arns import parse_arn
 from customlabels.errors import InvalidParameter, ResourceNotFound, ServiceQuotaExceeded
 from customlabels.service.context import Context
-from customlabels.store.tables import Dataset, Project, Tag
+from customlabels.store.tables import Dataset, Project, ProjectVersion, Tag
 
 MAX_TAGS = 50
 _KEY = re.compile(r"^(?!aws:)[\w\s.:/=+\-@]{1,128}$", re.UNICODE)
@@ -67,4 +67,4 @@ def _resource_exists(session: Session, arn: str) -> bool:
         return session.scalar(select(Project.id).where(Project.arn == arn)) is not None
     if parsed.kind == "dataset":
         return session.scalar(select(Dataset.id).where(Dataset.arn == arn)) is not None
-    return False
+    return session.scalar(select(ProjectVersion.id).where(ProjectVersion.arn == arn)) is not None

@@ -123,3 +123,99 @@ class UntagResource(Shape):
 
 class ListTagsForResource(Shape):
     ResourceArn: ArnString
+
+
+DescriptionString = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[a-zA-Z0-9-_. ()':,;?]+$")]
+KmsKey = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class OutputConfigShape(Shape):
+    S3Bucket: BucketName
+    S3KeyPrefix: Annotated[str, StringConstraints(max_length=1024)] = ""
+
+
+class Asset(Shape):
+    GroundTruthManifest: GroundTruthManifestShape
+
+
+class TrainingDataShape(Shape):
+    Assets: list[Asset] | None = None
+
+
+class TestingDataShape(Shape):
+    Assets: list[Asset] | None = None
+    AutoCreate: bool = False
+
+
+class CreateProjectVersion(Shape):
+    ProjectArn: ArnString
+    VersionName: Name
+    OutputConfig: OutputConfigShape
+    TrainingData: TrainingDataShape | None = None
+    TestingData: TestingDataShape | None = None
+    Tags: TagMap | None = None
+    KmsKeyId: KmsKey | None = None
+    VersionDescription: DescriptionString | None = None
+    FeatureConfig: dict | None = None  # type: ignore[type-arg]
+
+
+class DescribeProjectVersions(Shape):
+    ProjectArn: ArnString
+    VersionNames: Annotated[list[Name], Field(min_length=1, max_length=10)] | None = None
+    NextToken: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    MaxResults: Annotated[int, Field(ge=1, le=100)] = 100
+
+
+class ProjectVersionArnOnly(Shape):
+    ProjectVersionArn: ArnString
+
+
+class StartProjectVersion(Shape):
+    ProjectVersionArn: ArnString
+    MinInferenceUnits: Annotated[int, Field(ge=1)]
+    MaxInferenceUnits: Annotated[int, Field(ge=1)] | None = None
+
+
+class CopyProjectVersion(Shape):
+    SourceProjectArn: ArnString
+    SourceProjectVersionArn: ArnString
+    DestinationProjectArn: ArnString
+    VersionName: Name
+    OutputConfig: OutputConfigShape
+    Tags: TagMap | None = None
+    KmsKeyId: KmsKey | None = None
+
+
+PolicyNameString = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[a-zA-Z0-9_.\-]+$")]
+Revision = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9A-Fa-f]+$")]
+
+
+class PutProjectPolicy(Shape):
+    ProjectArn: ArnString
+    PolicyName: PolicyNameString
+    PolicyRevisionId: Revision | None = None
+    PolicyDocument: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[\t\n\r\x20-\xFF]+$")]
+
+
+class ListProjectPolicies(Shape):
+    ProjectArn: ArnString
+    NextToken: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    MaxResults: Annotated[int, Field(ge=1, le=5)] = 5
+
+
+class DeleteProjectPolicy(Shape):
+    ProjectArn: ArnString
+    PolicyName: PolicyNameString
+    PolicyRevisionId: Revision | None = None
+
+
+class ImageShape(Shape):
+    Bytes: Blob | None = None
+    S3Object: S3Location | None = None
+
+
+class DetectCustomLabels(Shape):
+    ProjectVersionArn: ArnString
+    Image: ImageShape
+    MaxResults: Annotated[int, Field(ge=0)] | None = None
+    MinConfidence: Annotated[float, Field(ge=0, le=100)] | None = None

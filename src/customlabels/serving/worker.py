@@ -1,0 +1,136 @@
+"""An ONNX Runtime session in a child process of its own, driven over its stdin and stdout."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+import customlabels
+
+_EXIT_WAIT = 5.0
+
+
+class WorkerCrashed(Exception):
+    pass
+
+
+class WorkerError(Exception):
+    """The worker is alive but could not run the model on this batch."""
+
+
+class WorkerProcess:
+    """One batch at a time: not thread-safe, except kill()."""
+
+    def __init__(self, model: Path, *, threads: int = 1) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-m", __name__, str(model), str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_child_environment(),
+        )
+        self.pid = self._process.pid
+        try:
+            self._receive()
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Every output of the model; raises WorkerCrashed when the process is gone."""
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            pickle.dump(batch, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
+        except OSError as error:
+            raise WorkerCrashed(self._exit_description()) from error
+        outputs: list[np.ndarray] = self._receive()
+        return outputs
+
+    def kill(self) -> None:
+        self._process.kill()
+
+    def close(self) -> None:
+        """Lets the worker exit on end of input, killing it if it does not."""
+        for stream in (self._process.stdin, self._process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass  # why: the pipe of a crashed worker may fail to flush; it is closed all the same
+        try:
+            self._process.wait(_EXIT_WAIT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def _receive(self) -> Any:
+        stdout = self._process.stdout
+        assert stdout is not None
+        try:
+            status, value = pickle.load(stdout)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError) as error:
+            raise WorkerCrashed(self._exit_description()) from error
+        if status != "ok":
+            raise WorkerError(value)
+        return value
+
+    def _exit_description(self) -> str:
+        try:
+            code = self._process.wait(_EXIT_WAIT)
+        except subprocess.TimeoutExpired:
+            return f"worker process {self.pid} stopped answering"
+        return f"worker process {self.pid} exited with code {code}"
+
+
+def _child_environment() -> dict[str, str]:
+    # Why: the child must import this package the way the server did, installed or not.
+    package_root = str(Path(customlabels.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": package_root if not path else os.pathsep.join([package_root, path])}
+
+
+def main(arguments: list[str]) -> int:
+    model, threads = Path(arguments[0]), int(arguments[1])
+    # Why: Ctrl-C reaches the whole process group; the server decides when its workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    requests: IO[bytes] = sys.stdin.buffer
+    # Why: anything printed by a library must not corrupt the replies, so fd 1 becomes stderr.
+    replies: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    # Why imported here: the parent imports this module too and must not load ONNX Runtime.
+    from customlabels.serving.session import Session
+
+    try:
+        session = Session(model, threads=threads)
+    except Exception as error:  # why: any load failure is reported to the parent, not printed
+        _reply(replies, "error", f"cannot load {model}: {error}")
+        return 1
+    _reply(replies, "ok", None)
+    while True:
+        try:
+            batch = pickle.load(requests)
+        except EOFError:
+            return 0
+        try:
+            outputs = session.run(batch)
+        except Exception as error:  # why: a bad batch fails that request, not the worker
+            _reply(replies, "error", f"{type(error).__name__}: {error}")
+        else:
+            _reply(replies, "ok", outputs)
+
+
+def _reply(replies: IO[bytes], status: str, value: object) -> None:
+    pickle.dump((status, value), replies, protocol=pickle.HIGHEST_PROTOCOL)
+    replies.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
