@@ -25,7 +25,6 @@ from customlabels.serving.predictor import Prediction, Predictor
 from customlabels.serving.preprocessing import Preprocess
 from customlabels.serving.registry import RunningModels
 from customlabels.serving.units import InferenceFailed, InferenceUnits, NotRunning, Overloaded
-from customlabels.serving.worker import WorkerError
 
 SIZE = 32
 MEAN, STD = 127.0, 128.0
@@ -34,7 +33,7 @@ SHAPES = [(64, 64), (640, 480), (480, 640), (100, 1900), (3000, 200)]
 
 
 def simple_preprocess(images: Sequence[Image.Image], spec: Mapping[str, Any]) -> np.ndarray:
-    size, mean, std = spec["input"]["size"], spec["input"]["mean"], spec["input"]["std"]
+    size, mean, std = spec["size"], spec["mean"], spec["std"]
     resized = [image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR) for image in images]
     batch = (np.stack([np.asarray(image, dtype=np.float32) for image in resized]) - mean) / std
     return np.ascontiguousarray(batch.transpose(0, 3, 1, 2), dtype=np.float32)
@@ -81,7 +80,7 @@ def _export(module: Any, folder: Path, *, task: str, labels: list[str]) -> Path:
         "format_version": 1,
         "task": task,
         "labels": labels,
-        "input": {"size": SIZE, "layout": "NCHW", "color": "RGB", "resize": "stretch", "mean": MEAN, "std": STD},
+        "input": {"size": SIZE, "layout": "NCHW", "color": "RGB", "resize": "stretch_bilinear", "mean": MEAN, "std": STD},
         "output": "probabilities",
     }
     (folder / "model.json").write_text(json.dumps(spec))
@@ -147,7 +146,7 @@ def direct_probabilities(bundle: Path, images: Sequence[Image.Image]) -> np.ndar
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(bundle / "model.onnx"), options, providers=["CPUExecutionProvider"])
     spec = json.loads((bundle / "model.json").read_text())
-    probabilities: np.ndarray = session.run(None, {"image": PREPROCESS(images, spec)})[0]
+    probabilities: np.ndarray = session.run(None, {"image": PREPROCESS(images, spec["input"])})[0]
     return probabilities
 
 
@@ -270,7 +269,6 @@ def test_a_burst_beyond_capacity_is_refused_at_once_and_the_rest_answered(
 
     answered = [predictions for predictions, _ in outcomes if predictions is not None]
     refusals = [seconds for predictions, seconds in outcomes if predictions is None]
-    print("BURST", len(answered), len(refusals), max(refusals), os.environ.get("SLOWDIR") or print("SLOW", bundles.slow))
     assert len(answered) >= units.capacity and len(refusals) >= burst // 2
     assert max(refusals) < 0.05, f"refusals took up to {max(refusals) * 1000:.0f} ms"
     for predictions in answered:
@@ -344,8 +342,23 @@ def test_bundles_that_cannot_run_are_refused_without_leftovers(bundles: Bundles,
     (corrupt / "model.onnx").write_bytes(b"not an onnx model")
     (corrupt / "model.json").write_text(json.dumps({**spec, "thresholds": {"cat": 0.25}}))
     before = children()
-    with pytest.raises(WorkerError, match="cannot load"):
+    with pytest.raises(InvalidBundle, match="cannot load"):
         InferenceUnits(corrupt, units=2, **INJECTED)
+    assert children() == before and unit_threads() == []
+
+    mismatched = tmp_path / "mismatched"
+    mismatched.mkdir()
+    (mismatched / "model.onnx").write_bytes((bundles.classifier / "model.onnx").read_bytes())
+    (mismatched / "model.json").write_text(json.dumps({**spec, "labels": ["cat", "dog", "fox", "owl"]}))
+    with pytest.raises(InvalidBundle, match="shape"):
+        Predictor(mismatched, **INJECTED)
+    with pytest.raises(InvalidBundle, match="shape"):
+        InferenceUnits(mismatched, units=1, **INJECTED)
+    unsupported = {**spec, "input": {**spec["input"], "resize": "letterbox"}}
+    (mismatched / "model.json").write_text(json.dumps(unsupported))
+    if TRAINER_PREPROCESS is not None:
+        with pytest.raises(InvalidBundle, match="input cannot be prepared"):
+            InferenceUnits(mismatched, units=1)
     assert children() == before and unit_threads() == []
 
 

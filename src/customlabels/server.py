@@ -17,12 +17,12 @@ def create_app(settings: Settings, credentials: Credentials | None = None) -> Fa
     from customlabels.service.model_runtime import ModelRuntime
 
     ctx = open_context(settings)
-    ctx.models = ModelRuntime(ctx)
+    ctx.models = models = ModelRuntime(ctx)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.jobs.resume()
-        ctx.models.start()
+        models.start()
         yield
         ctx.close()
 

@@ -101,7 +101,8 @@ def check_training_data(
                 f"({len(train_labels & test_labels)} of {len(train_labels)} training labels are in the test data).",
             )
         )
-    buckets = {split_s3_uri(e.source_ref)[0] for e in [*usable_train, *usable_test] if e.source_ref and split_s3_uri(e.source_ref)}
+    locations = (split_s3_uri(e.source_ref) for e in [*usable_train, *usable_test] if e.source_ref)
+    buckets = {location[0] for location in locations if location}
     if len(buckets) > 1:
         errors.append(ManifestError("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS", f"The images are in {len(buckets)} buckets ({', '.join(sorted(buckets))}); they must all be in one."))
     return TrainingData(
@@ -136,7 +137,7 @@ def _usable(entry: ManifestEntry, use_case: str) -> bool:
 def _statistics(entries: Sequence[ManifestEntry], use_case: str) -> SetStatistics:
     invalid = [i for i, e in enumerate(entries) if e.has_errors]
     ignored = sum(1 for e in entries if not e.has_errors and not _usable(e, use_case))
-    errors = ()
+    errors: tuple[ManifestError, ...] = ()
     if too_many_invalid(entries):
         errors = (ManifestError("ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST", f"{len(invalid)} of {len(entries)} lines are invalid; at most 20% may be."),)
     return SetStatistics(

@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -30,8 +31,12 @@ class JobRecord:
     payload: dict[str, Any]
 
 
+class LeftRunning(Exception):
+    """Raised by a handler whose work goes on in another process after this one stops: the job stays RUNNING."""
+
+
 class Handler(Protocol):
-    lane: str  # "default", or "training" for long work that must not hold up dataset jobs
+    """A kind of job; an optional `lane = "training"` runs it apart from quick dataset jobs."""
 
     def run(self, job: JobRecord) -> None: ...
 
@@ -46,6 +51,7 @@ class JobQueue:
         self._db = db
         self._handlers: dict[str, Handler] = {}
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = threading.Event()
         self._pools = (
             {"default": ThreadPoolExecutor(workers, thread_name_prefix="job"), "training": ThreadPoolExecutor(1, thread_name_prefix="training")}
             if workers
@@ -84,6 +90,7 @@ class JobQueue:
         return len(pending)
 
     def shutdown(self) -> None:
+        self.stopping.set()
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -94,6 +101,8 @@ class JobQueue:
         handler = self._handlers[record.kind]
         try:
             handler.run(record)
+        except LeftRunning:
+            return
         except Exception as error:  # any failure must leave the resource in a terminal state
             log.exception("job %s (%s) failed", record.id, record.kind)
             handler.fail(record, f"{type(error).__name__}: {error}")
@@ -103,7 +112,7 @@ class JobQueue:
 
     def _claim(self, job_id: int) -> JobRecord | None:
         with self._db.session() as session:
-            claimed = session.execute(
+            claimed = session.execute(  # type: ignore[attr-defined]
                 update(Job)
                 .where(Job.id == job_id, Job.state == PENDING)
                 .values(state=RUNNING, owner=self._owner, updated_at=time.time())

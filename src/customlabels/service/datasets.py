@@ -82,7 +82,7 @@ def create_dataset(
         tag_rules.replace_tags(session, arn, tags or {})
         job = None
         if not empty:
-            payload = {"manifest": manifest_uri} if manifest_uri else {"copy_from": source_dataset_arn}
+            payload = {"manifest": manifest_uri} if manifest_uri else {"copy_from": source_dataset_arn or ""}
             job = ctx.jobs.enqueue(session, kind="dataset.create", resource_arn=arn, payload=payload)
     if job is not None:
         ctx.jobs.start(job)
@@ -103,13 +103,14 @@ def describe_dataset(ctx: Context, *, arn: str) -> DatasetDescription:
 
 def dataset_stats(session: Session, dataset_id: int) -> DatasetStats:
     entries = select(DatasetEntry).where(DatasetEntry.dataset_id == dataset_id).subquery()
-    total, labeled, errors = session.execute(
+    row = session.execute(
         select(
             func.count(),
             func.coalesce(func.sum(case((entries.c.labeled, 1), else_=0)), 0),
             func.coalesce(func.sum(case((entries.c.has_errors, 1), else_=0)), 0),
         ).select_from(entries)
     ).one()
+    total, labeled, errors = (int(value) for value in row)
     labels = session.scalar(select(func.count(distinct(EntryLabel.label))).where(EntryLabel.dataset_id == dataset_id))
     return DatasetStats(labeled_entries=labeled, total_entries=total, total_labels=labels or 0, error_entries=errors)
 

@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import select, update
 
-from customlabels.jobs.queue import JobRecord
+from customlabels.jobs.queue import JobRecord, LeftRunning
 from customlabels.service import versions as v
 from customlabels.service.context import Context
 from customlabels.service.model_files import remove_version
@@ -32,7 +32,11 @@ class TrainVersion:
         log_path = self.ctx.settings.work_dir / "logs" / f"training-{job.id}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as output:
-            code = subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, check=False).returncode
+            # Its own session: stopping the server (even with Ctrl-C) leaves the training running; it records its own end.
+            process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        while (code := _wait(process, 1.0)) is None:
+            if self.ctx.jobs.stopping.is_set():
+                raise LeftRunning(job.resource_arn)
         if code not in (0, EXIT_CANCELLED):
             raise RuntimeError(f"the training process ended with exit code {code}; its log is {log_path}")
 
@@ -47,6 +51,13 @@ class TrainVersion:
                 )
         if status == v.DELETING:
             remove_version(self.ctx, job.resource_arn)
+
+
+def _wait(process: subprocess.Popen[bytes], seconds: float) -> int | None:
+    try:
+        return process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 class DeleteVersion:

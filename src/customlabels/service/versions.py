@@ -168,7 +168,7 @@ def start_version(ctx: Context, *, arn: str, min_units: int, max_units: int | No
         version = version_by_arn(session, arn)
         if version.status not in STARTABLE:
             raise ResourceInUse(f"The model is {version.status}; only a trained or stopped model can be started.")
-        running = session.scalar(select(func.coalesce(func.sum(ProjectVersion.min_units), 0)).where(ProjectVersion.status.in_(SERVING)))
+        running = session.scalar(select(func.coalesce(func.sum(ProjectVersion.min_units), 0)).where(ProjectVersion.status.in_(SERVING))) or 0
         if running + min_units > MAX_RUNNING_UNITS:
             raise LimitExceeded(f"{running} inference units are in use; at most {MAX_RUNNING_UNITS} can run at once.")
         version.status, version.status_message = STARTING, "The model is starting."

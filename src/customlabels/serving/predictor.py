@@ -8,9 +8,9 @@ from typing import Any
 
 from PIL import Image
 
-from customlabels.serving.bundle import load_bundle
-from customlabels.serving.prediction import DECODERS, Box, Prediction
-from customlabels.serving.preprocessing import Preprocess, training_preprocess
+from customlabels.serving.bundle import InvalidBundle, load_bundle
+from customlabels.serving.prediction import DECODERS, Box, MalformedOutput, Prediction
+from customlabels.serving.preprocessing import Preprocess, probe_batch, training_preprocess
 from customlabels.serving.session import Session
 
 __all__ = ["Box", "Prediction", "Predictor"]
@@ -27,9 +27,13 @@ class Predictor:
         self._preprocess = preprocess or training_preprocess()
         self._decode = DECODERS[loaded.task]
         self._session = Session(loaded.model, threads=threads)
+        try:
+            self._decode(self._session.run(probe_batch(self._preprocess, self.spec["input"])), self.labels)
+        except MalformedOutput as error:
+            raise InvalidBundle(str(error)) from error
 
     def predict(self, images: Sequence[Image.Image]) -> list[list[Prediction]]:
         """Per image, every label with its probability, most confident first."""
         if not images:
             return []
-        return self._decode(self._session.run(self._preprocess(images, self.spec)), self.labels)
+        return self._decode(self._session.run(self._preprocess(images, self.spec["input"])), self.labels)

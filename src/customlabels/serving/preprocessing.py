@@ -8,10 +8,12 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image
 
+from customlabels.serving.bundle import InvalidBundle
+
 
 class Preprocess(Protocol):
     def __call__(self, images: Sequence[Image.Image], spec: Mapping[str, Any]) -> np.ndarray:
-        """Float32 NCHW batch, resized and normalised as model.json's "input" says."""
+        """Float32 NCHW batch, resized and normalised as `spec` (model.json's "input" object) says."""
         ...
 
 
@@ -30,3 +32,15 @@ def training_preprocess() -> Preprocess:
             f"customlabels.training.preprocess is not importable: {error}"
         ) from error
     return preprocess
+
+
+def probe_batch(preprocess: Preprocess, spec: Mapping[str, Any]) -> np.ndarray:
+    """A batch of one grey image; raises InvalidBundle at start when the preprocessing refuses the input spec."""
+    size = spec["size"]
+    try:
+        batch = preprocess([Image.new("RGB", (size, size), (128, 128, 128))], spec)
+    except Exception as error:  # why: whatever the preprocessing refuses, the bundle cannot be served
+        raise InvalidBundle(f"the model's input cannot be prepared: {error}") from error
+    if batch.shape != (1, 3, size, size) or batch.dtype != np.float32:
+        raise InvalidBundle(f"the preprocessing made a {batch.dtype} batch of shape {batch.shape}, not float32 [1, 3, {size}, {size}]")
+    return batch

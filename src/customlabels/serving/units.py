@@ -15,9 +15,9 @@ import numpy as np
 
 from customlabels.errors import ProvisionedThroughputExceeded, ResourceNotReady
 from customlabels.images import DETECT_MAX_BYTES, decode_image
-from customlabels.serving.bundle import Bundle, load_bundle
-from customlabels.serving.prediction import DECODERS, Prediction
-from customlabels.serving.preprocessing import Preprocess, training_preprocess
+from customlabels.serving.bundle import Bundle, InvalidBundle, load_bundle
+from customlabels.serving.prediction import DECODERS, MalformedOutput, Prediction
+from customlabels.serving.preprocessing import Preprocess, probe_batch, training_preprocess
 from customlabels.serving.worker import WorkerCrashed, WorkerError, WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ class InferenceUnits:
         self.capacity = units * (1 + queue_per_unit)
         self._bundle = load_bundle(bundle)
         self._preprocess = preprocess or training_preprocess()
+        self._input_spec = self._bundle.spec["input"]
+        self._decode = DECODERS[self._bundle.task]
+        probe = probe_batch(self._preprocess, self._input_spec)
         self._in_flight = 0
         self._admission = threading.Lock()
         self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
@@ -83,7 +86,7 @@ class InferenceUnits:
         self._closed = False
         self._units = [_Unit(f"unit-{index}", self._bundle, start_worker) for index in range(units)]
         for unit in self._units:
-            unit.thread = threading.Thread(target=self._serve, args=(unit,), name=unit.name, daemon=True)
+            unit.thread = threading.Thread(target=self._serve, args=(unit, probe), name=unit.name, daemon=True)
             unit.thread.start()
         try:
             for unit in self._units:
@@ -104,7 +107,7 @@ class InferenceUnits:
         self._admit()
         # Why the slot is taken before decoding: it also bounds how many decoded images are in memory.
         try:
-            batch = self._preprocess([decode_image(image, max_bytes=max_bytes)], self._bundle.spec)
+            batch = self._preprocess([decode_image(image, max_bytes=max_bytes)], self._input_spec)
             request = _Request(batch, Future())
             with self._lock:
                 if self._closed:
@@ -155,20 +158,27 @@ class InferenceUnits:
         for unit in self._units:
             unit.stop()
 
-    def _serve(self, unit: _Unit) -> None:
+    def _serve(self, unit: _Unit, probe: np.ndarray) -> None:
         try:
             unit.worker = unit.start_worker(self._bundle.model)
+            # Why a first run: it fails the start, not every request, when the outputs do not fit model.json,
+            # and it warms the session up.
+            self._decode(unit.worker.run(probe), self._bundle.labels)
+        except (WorkerError, MalformedOutput) as error:
+            unit.started.set_exception(InvalidBundle(f"{self._bundle.model} cannot be served: {error}"))
+            unit.close_worker()
+            return
         except BaseException as error:
             unit.started.set_exception(error)
+            unit.close_worker()
             return
         unit.started.set_result(None)
-        decode = DECODERS[self._bundle.task]
         while (request := self._requests.get()) is not None:
             if not request.result.set_running_or_notify_cancel():
                 self._release()
                 continue
             try:
-                request.result.set_result(decode(unit.run(request.batch), self._bundle.labels)[0])
+                request.result.set_result(self._decode(unit.run(request.batch), self._bundle.labels)[0])
             except (WorkerCrashed, WorkerError) as error:
                 request.result.set_exception(InferenceFailed(str(error)))
             except Exception as error:  # why: whatever went wrong belongs to this request only

@@ -129,14 +129,16 @@ class MBConv(nn.Module):
 
 
 class EfficientNetLite(nn.Module):
-    """layers = [stem, blocks..., head conv]; forward gives pooled features; imagenet_fc is the 1000-class head."""
+    """layers = [stem, blocks..., head conv] (stage_starts: where stem, each stage and head begin); forward pools."""
 
     def __init__(self, variant: LiteVariant, *, image_size: int) -> None:
         super().__init__()
         size = image_size
         layers: list[nn.Module] = [ConvBnAct(3, STEM_CHANNELS, 3, stride=2, size=size)]
+        stage_starts = [0]
         size = math.ceil(size / 2)
         for index, stage in enumerate(BASE_STAGES):
+            stage_starts.append(len(layers))
             # Lite keeps the first and last stage (and the stem and head) unscaled.
             fixed = index in (0, len(BASE_STAGES) - 1)
             in_channels = STEM_CHANNELS if index == 0 else _round_filters(stage.in_channels, variant.width)
@@ -155,8 +157,10 @@ class EfficientNetLite(nn.Module):
                     )
                 )
                 size = math.ceil(size / stride)
+        stage_starts.append(len(layers))
         layers.append(ConvBnAct(out_channels, HEAD_CHANNELS, 1, stride=1, size=size))
         self.layers = nn.Sequential(*layers)
+        self.stage_starts = tuple(stage_starts)
         self.imagenet_fc = nn.Linear(HEAD_CHANNELS, 1000)
         self.feature_dim = HEAD_CHANNELS
 

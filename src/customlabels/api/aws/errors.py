@@ -1,6 +1,7 @@
 """Domain errors and request problems as AWS error responses: one table."""
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from customlabels import errors
 
@@ -37,7 +38,7 @@ def validation_message(error: ValidationError) -> str:
     return f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
 
 
-def _problem(detail: dict) -> str:  # type: ignore[type-arg]
+def _problem(detail: ErrorDetails) -> str:
     location = ".".join(_camel(part) for part in detail["loc"])
     value = detail.get("input")
     ctx = detail.get("ctx", {})
