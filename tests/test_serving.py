@@ -18,13 +18,27 @@ import onnxruntime as ort
 import pytest
 from PIL import Image
 
-from customlabels.errors import ProvisionedThroughputExceeded, ResourceInUse, ResourceNotReady
-from customlabels.images import DETECT_MAX_BYTES, ImageTooLarge, UnsupportedImageFormat, decode_image
+from customlabels.errors import (
+    ProvisionedThroughputExceeded,
+    ResourceInUse,
+    ResourceNotReady,
+)
+from customlabels.images import (
+    DETECT_MAX_BYTES,
+    ImageTooLarge,
+    UnsupportedImageFormat,
+    decode_image,
+)
 from customlabels.serving.bundle import InvalidBundle
 from customlabels.serving.predictor import Prediction, Predictor
 from customlabels.serving.preprocessing import Preprocess
 from customlabels.serving.registry import RunningModels
-from customlabels.serving.units import InferenceFailed, InferenceUnits, NotRunning, Overloaded
+from customlabels.serving.units import (
+    InferenceFailed,
+    InferenceUnits,
+    NotRunning,
+    Overloaded,
+)
 
 SIZE = 32
 MEAN, STD = 127.0, 128.0
@@ -80,7 +94,9 @@ def _export(module: Any, folder: Path, *, task: str, labels: list[str]) -> Path:
         "format_version": 1,
         "task": task,
         "labels": labels,
-        "input": {"size": SIZE, "layout": "NCHW", "color": "RGB", "resize": "stretch_bilinear", "mean": MEAN, "std": STD},
+        "input": {
+            "size": SIZE, "layout": "NCHW", "color": "RGB", "resize": "stretch_bilinear", "mean": MEAN, "std": STD
+        },
         "output": "probabilities",
     }
     (folder / "model.json").write_text(json.dumps(spec))
@@ -121,7 +137,9 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> Bundles:
 
     root = tmp_path_factory.mktemp("bundles")
     return Bundles(
-        classifier=_export(Pooled(3, sigmoid=False), root / "classifier", task="classification", labels=["cat", "dog", "fox"]),
+        classifier=_export(
+            Pooled(3, sigmoid=False), root / "classifier", task="classification", labels=["cat", "dog", "fox"]
+        ),
         multi_label=_export(
             Pooled(4, sigmoid=True), root / "multi", task="multi_label", labels=["red", "green", "blue", "round"]
         ),
@@ -273,7 +291,58 @@ def test_a_burst_beyond_capacity_is_refused_at_once_and_the_rest_answered(
     assert max(refusals) < 0.05, f"refusals took up to {max(refusals) * 1000:.0f} ms"
     for predictions in answered:
         assert_matches(predictions, ("a", "b", "c"), expected)
+    assert units.in_flight == 0
     assert issubclass(Overloaded, ProvisionedThroughputExceeded)
+
+
+class GatedWorker:
+    """A stand-in worker whose runs after the first (the start-up probe) wait for the test to open the gate."""
+
+    def __init__(self, gate: threading.Event, entered: threading.Event) -> None:
+        self.gate, self.entered, self.runs, self.closed = gate, entered, 0, False
+
+    def run(self, batch: np.ndarray) -> list[np.ndarray]:
+        self.runs += 1
+        if self.runs > 1:
+            self.entered.set()
+            assert self.gate.wait(10)
+        return [np.array([[0.2, 0.5, 0.3]], dtype=np.float32)]
+
+    def kill(self) -> None:
+        self.gate.set()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_close_fails_queued_requests_and_lets_the_running_one_finish(bundles: Bundles) -> None:
+    gate, entered, workers = threading.Event(), threading.Event(), []
+
+    def start_worker(model: Path) -> GatedWorker:
+        workers.append(GatedWorker(gate, entered))
+        return workers[-1]
+
+    units = InferenceUnits(bundles.classifier, units=1, queue_per_unit=2, start_worker=start_worker, **INJECTED)
+    data = photo(64, 64)
+    with ThreadPoolExecutor(4) as pool:
+        running = pool.submit(units.detect, data)
+        assert entered.wait(10)
+        queued = [pool.submit(units.detect, data) for _ in range(2)]
+        while units._requests.qsize() < 2:  # decoded and waiting for the unit, not still being decoded
+            time.sleep(0.001)
+        assert units.in_flight == units.capacity
+        with pytest.raises(Overloaded):
+            units.detect(data)
+
+        closing = pool.submit(units.close)
+        for future in queued:
+            with pytest.raises(NotRunning, match="stopped"):
+                future.result(timeout=10)
+        assert not running.done()
+        gate.set()
+        assert [p.label for p in running.result(timeout=10)] == ["dog", "fox", "cat"]
+        closing.result(timeout=10)
+    assert units.in_flight == 0 and [w.closed for w in workers] == [True] and unit_threads() == []
 
 
 def test_a_timed_out_request_gives_its_slot_back(bundles: Bundles, start_units: Callable[..., InferenceUnits]) -> None:
@@ -365,7 +434,8 @@ def test_bundles_that_cannot_run_are_refused_without_leftovers(bundles: Bundles,
 def test_running_models_start_get_stop_and_close_all(bundles: Bundles) -> None:
     before = children()
     models = RunningModels(**INJECTED)
-    first, second = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v1/1", "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v2/2"
+    first = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v1/1"
+    second = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v2/2"
     started = models.start(first, bundles.classifier, 1)
     models.start(second, bundles.multi_label, 1)
 
@@ -415,18 +485,13 @@ def test_thresholds_come_from_model_json(bundles: Bundles, tmp_path: Path) -> No
 
 
 def test_serving_does_not_load_the_training_stack() -> None:
-    code = "\n".join(
-        [
-            "import sys",
-            "import customlabels.serving.registry, customlabels.serving.units",
-            "assert 'onnxruntime' not in sys.modules, 'the server runs models in worker processes'",
-            "import customlabels.serving.predictor, customlabels.serving.worker",
-            "from customlabels.serving.preprocessing import training_preprocess",
-            "try:",
-            "    training_preprocess()",
-            "except Exception:",
-            "    pass",
-            "assert 'torch' not in sys.modules, 'serving must not import torch'",
-        ]
-    )
+    code = """
+import sys
+import customlabels.serving.registry, customlabels.serving.units
+assert "onnxruntime" not in sys.modules, "the server runs models in worker processes"
+import customlabels.serving.predictor, customlabels.serving.worker
+from customlabels.serving.preprocessing import training_preprocess
+training_preprocess()
+assert "torch" not in sys.modules, "serving must not import torch"
+"""
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

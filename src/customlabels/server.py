@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from customlabels.api.aws.endpoint import AwsEndpoint
 from customlabels.config import Settings
+from customlabels.console.app import mount_console
 from customlabels.credentials import Credentials, load_credentials
 from customlabels.service.context import open_context
 
@@ -29,5 +30,6 @@ def create_app(settings: Settings, credentials: Credentials | None = None) -> Fa
     app = FastAPI(title="customlabels", lifespan=lifespan, docs_url=None, redoc_url=None)
     endpoint = AwsEndpoint(ctx, {credentials.access_key_id: credentials.secret_access_key})
     app.router.routes.append(Route("/", endpoint.handle, methods=["POST"]))
+    mount_console(app, ctx, credentials)
     app.state.context = ctx
     return app

@@ -1,1 +1,1 @@
-"""Running exported model versions: ONNX Runtime predictors, inference units with admission control, and the registry of started models."""
+"""Running exported model versions: predictors, inference units with admission control, the registry."""

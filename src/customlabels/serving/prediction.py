@@ -50,9 +50,8 @@ def rank_probabilities(outputs: Sequence[np.ndarray], labels: tuple[str, ...]) -
     for row in rows:
         # Why stable: equal confidences keep the order of model.json's labels, so results are reproducible.
         order = np.argsort(-row, kind="stable")
-        ranked.append(
-            [Prediction(labels[index], confidence) for index, confidence in zip(order.tolist(), row[order].tolist())]
-        )
+        pairs = zip(order.tolist(), row[order].tolist(), strict=True)
+        ranked.append([Prediction(labels[index], confidence) for index, confidence in pairs])
     return ranked
 
 

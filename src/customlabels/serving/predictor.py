@@ -10,7 +10,11 @@ from PIL import Image
 
 from customlabels.serving.bundle import InvalidBundle, load_bundle
 from customlabels.serving.prediction import DECODERS, Box, MalformedOutput, Prediction
-from customlabels.serving.preprocessing import Preprocess, probe_batch, training_preprocess
+from customlabels.serving.preprocessing import (
+    Preprocess,
+    probe_batch,
+    training_preprocess,
+)
 from customlabels.serving.session import Session
 
 __all__ = ["Box", "Prediction", "Predictor"]

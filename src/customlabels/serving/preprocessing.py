@@ -23,8 +23,8 @@ class PreprocessingUnavailable(Exception):
 
 def training_preprocess() -> Preprocess:
     """The trainer's own preprocessing, so serving can never drift from what the model was trained on."""
-    # Why imported here: customlabels.training is a heavier package than serving needs until a
-    # model is started, and serving must keep working in installs where only this function is used.
+    # Why imported here: a missing or broken training package then fails the start of a model with
+    # a clear message, instead of the import of the whole server.
     try:
         from customlabels.training.preprocess import preprocess
     except ImportError as error:
@@ -42,5 +42,7 @@ def probe_batch(preprocess: Preprocess, spec: Mapping[str, Any]) -> np.ndarray:
     except Exception as error:  # why: whatever the preprocessing refuses, the bundle cannot be served
         raise InvalidBundle(f"the model's input cannot be prepared: {error}") from error
     if batch.shape != (1, 3, size, size) or batch.dtype != np.float32:
-        raise InvalidBundle(f"the preprocessing made a {batch.dtype} batch of shape {batch.shape}, not float32 [1, 3, {size}, {size}]")
+        raise InvalidBundle(
+            f"the preprocessing made a {batch.dtype} batch of shape {batch.shape}, not float32 [1, 3, {size}, {size}]"
+        )
     return batch

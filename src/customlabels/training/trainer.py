@@ -1,0 +1,288 @@
+"""Fitting: cache the frozen trunk's outputs of augmented views once, then fine-tune the tail and a new head on them."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from customlabels.training.augmentation import Augmentation
+from customlabels.training.backbones import create_backbone
+from customlabels.training.classifier import Classifier
+from customlabels.training.features import cache_trunk_outputs
+from customlabels.training.metrics import mean_average_precision
+from customlabels.training.progress import NoProgress, ProgressTracker
+from customlabels.training.recipe import Recipe, estimate_seconds
+from customlabels.training.sample import Sample
+from customlabels.training.split import validation_split
+
+MAX_POS_WEIGHT = 10.0
+EXPORT_RESERVE_S = 10.0
+
+
+@dataclass(frozen=True)
+class FitResult:
+    model: Classifier
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Data:
+    features: torch.Tensor
+    targets: torch.Tensor
+
+
+def new_tracker(recipe: Recipe, num_images: int, progress: object | None = None) -> ProgressTracker:
+    return ProgressTracker(
+        progress if progress is not None else NoProgress(),  # type: ignore[arg-type]
+        estimate_seconds(recipe, num_images),
+        clock=time.monotonic,
+    )
+
+
+def fit_classifier(
+    samples: Sequence[Sample],
+    *,
+    labels: Sequence[str],
+    multi_label: bool,
+    recipe: Recipe,
+    seed: int = 0,
+    tracker: ProgressTracker | None = None,
+) -> FitResult:
+    """The trained Classifier (eval mode, on the CPU) and its validation metrics at the kept epoch."""
+    started = time.monotonic()
+    tracker = tracker or new_tracker(recipe, len(samples))
+    tracker.report("caching", 0.0, epochs=recipe.epochs, force=True)
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    targets = _targets(samples, labels, multi_label)
+    train_rows, validation_rows = validation_split(samples, fraction=recipe.validation_fraction, seed=seed)
+
+    backbone = create_backbone(recipe.backbone, image_size=recipe.image_size, weights=recipe.weights)
+    model = Classifier(
+        backbone,
+        trainable_stages=recipe.trainable_stages,
+        num_labels=len(labels),
+        multi_label=multi_label,
+        dropout=recipe.dropout,
+        flip_tta=recipe.flip_tta,
+    )
+    for module in model.tail.modules():
+        if hasattr(module, "drop_path"):
+            module.drop_path = recipe.drop_path
+    model = model.to(device, memory_format=torch.channels_last)
+
+    validation_views = 2 if recipe.flip_tta else 1
+    total = len(train_rows) * recipe.views + len(validation_rows) * validation_views
+
+    def cached(rows: list[int], views: int, offset: int, seed_offset: int) -> _Data:
+        def on_batch(done: int) -> None:
+            tracker.report("caching", (offset + done * views) / total, epochs=recipe.epochs)
+
+        features = cache_trunk_outputs(
+            [samples[row].path for row in rows],
+            model.trunk,
+            size=recipe.image_size,
+            views=views,
+            seed=seed * 1000 + seed_offset,
+            augmentation=Augmentation(),
+            device=device,
+            batch_size=max(8, recipe.batch_size // views),
+            on_batch=on_batch,
+        )
+        return _Data(features, targets[rows])
+
+    train = cached(train_rows, recipe.views, 0, 0)
+    validation = (
+        cached(validation_rows, validation_views, len(train_rows) * recipe.views, 1) if validation_rows else None
+    )
+    tracker.report("caching", 1.0, epochs=recipe.epochs, force=True)
+
+    metrics = _train(model, train, validation, recipe, multi_label, labels, device, tracker, started, seed)
+    model = model.to("cpu", memory_format=torch.contiguous_format).eval()
+    return FitResult(model=model, metrics=metrics)
+
+
+def _targets(samples: Sequence[Sample], labels: Sequence[str], multi_label: bool) -> torch.Tensor:
+    index = {label: position for position, label in enumerate(labels)}
+    if len(index) != len(labels) or not labels:
+        raise ValueError("labels must be distinct and not empty")
+    matrix = torch.zeros((len(samples), len(labels)), dtype=torch.float32)
+    for row, sample in enumerate(samples):
+        unknown = set(sample.labels) - set(index)
+        if unknown:
+            raise ValueError(f"{sample.path}: labels not in the label list: {sorted(unknown)}")
+        if not multi_label and len(set(sample.labels)) != 1:
+            raise ValueError(f"{sample.path}: single-label training needs exactly one label per image")
+        for label in sample.labels:
+            matrix[row, index[label]] = 1.0
+    return matrix
+
+
+def _label_weights(targets: torch.Tensor, multi_label: bool) -> torch.Tensor:
+    """Single-label: per-class loss weights (balanced); multi-label: BCE pos_weight (negatives/positives)."""
+    positives = targets.sum(dim=0)
+    if multi_label:
+        negatives = targets.shape[0] - positives
+        return (negatives / positives.clamp(min=1.0)).clamp(1.0, MAX_POS_WEIGHT)
+    present = positives > 0
+    weights = torch.zeros_like(positives)
+    weights[present] = targets.shape[0] / (present.sum() * positives[present])
+    return weights
+
+
+def _loss(
+    logits: torch.Tensor, soft_targets: torch.Tensor, weights: torch.Tensor, multi_label: bool
+) -> torch.Tensor:
+    if multi_label:
+        return F.binary_cross_entropy_with_logits(logits, soft_targets, pos_weight=weights)
+    per_sample = -(soft_targets * F.log_softmax(logits, dim=1)).sum(dim=1)
+    sample_weights = soft_targets @ weights
+    return (per_sample * sample_weights).sum() / sample_weights.sum().clamp(min=1e-6)
+
+
+def _train(
+    model: Classifier,
+    train: _Data,
+    validation: _Data | None,
+    recipe: Recipe,
+    multi_label: bool,
+    labels: Sequence[str],
+    device: torch.device,
+    tracker: ProgressTracker,
+    started: float,
+    seed: int,
+) -> dict[str, float]:
+    generator = torch.Generator().manual_seed(seed)
+    weights = _label_weights(train.targets, multi_label).to(device)
+    tail_parameters, head_parameters = model.trainable_parameters()
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": tail_parameters, "lr": recipe.learning_rate * recipe.tail_lr_scale},
+            {"params": head_parameters, "lr": recipe.learning_rate},
+        ],
+        weight_decay=recipe.weight_decay,
+    )
+    base_rates = [group["lr"] for group in optimizer.param_groups]
+    count = train.features.shape[0]
+    steps_per_epoch = math.ceil(count / recipe.batch_size)
+    epochs = recipe.epochs
+    step = 0
+    best_score: tuple[float, float] | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    best_metrics: dict[str, float] = {}
+    stale = 0
+    deadline = started + recipe.time_budget_s if recipe.time_budget_s is not None else None
+    epoch = 0
+    while epoch < epochs:
+        epoch_began = time.monotonic()
+        _set_train_mode(model)
+        order = torch.randperm(count, generator=generator)
+        view_choice = torch.randint(train.features.shape[1], (count,), generator=generator)
+        running = 0.0
+        for batch in range(steps_per_epoch):
+            rows = order[batch * recipe.batch_size : (batch + 1) * recipe.batch_size]
+            features = train.features[rows, view_choice[rows]].to(device, torch.float32)
+            features = features.contiguous(memory_format=torch.channels_last)
+            soft = _soft_targets(train.targets[rows].to(device), recipe.label_smoothing, multi_label)
+            if recipe.mixup_alpha > 0.0 and len(rows) > 1:
+                mix = float(np.random.default_rng([seed, epoch, batch]).beta(recipe.mixup_alpha, recipe.mixup_alpha))
+                permutation = torch.randperm(len(rows), generator=generator).to(device)
+                features = mix * features + (1.0 - mix) * features[permutation]
+                soft = mix * soft + (1.0 - mix) * soft[permutation]
+            total_steps = epochs * steps_per_epoch
+            for group, base in zip(optimizer.param_groups, base_rates):
+                group["lr"] = base * _schedule(step, total_steps, recipe.warmup_epochs * steps_per_epoch)
+            loss = _loss(model.logits_from_trunk(features), soft, weights, multi_label)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            running += float(loss.detach())
+            tracker.report("training", (epoch + (batch + 1) / steps_per_epoch) / epochs, epoch=epoch + 1, epochs=epochs)
+        epoch_metrics = {"train_loss": running / steps_per_epoch}
+        if validation is not None:
+            epoch_metrics.update(_evaluate(model, validation, multi_label, device))
+            score = (epoch_metrics["val_score"], -epoch_metrics["val_loss"])
+            if best_score is None or score > best_score:
+                best_score, stale = score, 0
+                best_state = {
+                    key: value.detach().clone()
+                    for key, value in model.state_dict().items()
+                    if not key.startswith("trunk.")
+                }
+                best_metrics = dict(epoch_metrics, best_epoch=float(epoch + 1))
+            else:
+                stale += 1
+        epoch += 1
+        tracker.report("training", epoch / epochs, epoch=epoch, epochs=epochs, metrics=epoch_metrics, force=True)
+        if validation is not None and stale >= recipe.patience:
+            break
+        if deadline is not None:
+            # Why: the cost model is an estimate; a slower machine shortens the run instead of overrunning.
+            seconds_per_epoch = time.monotonic() - epoch_began
+            affordable = epoch + int((deadline - time.monotonic() - EXPORT_RESERVE_S) // max(seconds_per_epoch, 1e-3))
+            epochs = max(epoch, min(epochs, affordable))
+    if best_state is not None:
+        model.load_state_dict(best_state, strict=False)
+    else:
+        best_metrics = dict(epoch_metrics)
+    best_metrics["epochs_run"] = float(epoch)
+    return best_metrics
+
+
+def _set_train_mode(model: Classifier) -> None:
+    model.train()
+    model.trunk.eval()
+    # Why: batch statistics of ~32 cached samples are noisy; the pretrained running statistics are kept.
+    for module in model.tail.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()
+
+
+def _soft_targets(targets: torch.Tensor, smoothing: float, multi_label: bool) -> torch.Tensor:
+    if smoothing <= 0.0:
+        return targets
+    if multi_label:
+        return targets * (1.0 - smoothing) + smoothing / 2
+    return targets * (1.0 - smoothing) + smoothing / targets.shape[1]
+
+
+def _schedule(step: int, total: int, warmup: float) -> float:
+    """Linear warm-up, then cosine decay to zero."""
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    progress = (step - warmup) / max(1.0, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def _evaluate(model: Classifier, data: _Data, multi_label: bool, device: torch.device) -> dict[str, float]:
+    model.eval()
+    probabilities = []
+    with torch.inference_mode():
+        for start in range(0, data.features.shape[0], 64):
+            chunk = data.features[start : start + 64]
+            views = [
+                model.probabilities(
+                    model.logits_from_trunk(
+                        chunk[:, number].to(device, torch.float32).contiguous(memory_format=torch.channels_last)
+                    )
+                )
+                for number in range(chunk.shape[1])
+            ]
+            probabilities.append(torch.stack(views).mean(dim=0).cpu())
+    scores = torch.cat(probabilities).clamp(1e-7, 1 - 1e-7)
+    targets = data.targets
+    if multi_label:
+        loss = float(F.binary_cross_entropy(scores, targets))
+        return {"val_loss": loss, "val_score": mean_average_precision(scores.numpy(), targets.numpy())}
+    loss = float(-(targets * scores.log()).sum(dim=1).mean())
+    accuracy = float((scores.argmax(dim=1) == targets.argmax(dim=1)).float().mean())
+    return {"val_loss": loss, "val_score": accuracy}
