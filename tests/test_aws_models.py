@@ -19,7 +19,7 @@ from tests.test_aws_datasets import wait_dataset
 
 FAST = {"Delay": 1, "MaxAttempts": 180}
 COLORS = {"red": (220, 30, 30), "blue": (30, 30, 220)}
-TINY_RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 8})
+TINY_RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 40})
 
 
 @pytest.fixture(scope="module")

@@ -72,9 +72,12 @@ def cli(click_ctx: click.Context) -> None:
 
 
 def main() -> None:
-    from customlabels.cli import datasets, projects, serve
+    from customlabels.cli import datasets, models, projects, serve
 
     cli.add_command(serve.serve)
     cli.add_command(projects.projects)
     cli.add_command(datasets.datasets)
+    cli.add_command(models.models)
+    cli.add_command(models.detect)
+    cli.add_command(models.export)
     cli(obj=CliState({}, Output(False)))

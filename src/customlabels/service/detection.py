@@ -1,5 +1,6 @@
 """DetectCustomLabels: one image through a running model, filtered as AWS filters it."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from customlabels.errors import (
@@ -58,7 +59,17 @@ def detect_custom_labels(
         raise ProvisionedThroughputExceeded(
             f"The model's {units.units} inference units are busy; retry, or start the model with more units."
         ) from error
-    thresholds = units.thresholds
+    return custom_labels(predictions, units.thresholds, min_confidence=min_confidence, max_results=max_results)
+
+
+def custom_labels(
+    predictions: Sequence[Prediction],
+    thresholds: Mapping[str, float],
+    *,
+    min_confidence: float | None = None,
+    max_results: int | None = None,
+) -> list[CustomLabel]:
+    """AWS's filter: each label's assumed threshold unless MinConfidence is given; most confident first."""
     kept = [p for p in predictions if _passes(p, thresholds.get(p.label, 0.5), min_confidence)]
     kept.sort(key=lambda p: p.confidence, reverse=True)
     if max_results is not None:

@@ -44,10 +44,14 @@ class SuggestionView:
     version_arn: str
     guesses: tuple[Guess, ...]  # most confident first
     uncertainty: float  # 0 (sure) to 1 (a coin toss)
+    suggested_labels: tuple[str, ...]  # single label: the best guess; multi-label: those at their threshold
 
-    @property
-    def suggested_labels(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(g.label for g in self.guesses if g.accepted and g.box is None))
+
+def suggested_labels(guesses: Sequence[Guess], *, single_label: bool) -> tuple[str, ...]:
+    image_level = [g for g in guesses if g.box is None]
+    if single_label:
+        return (max(image_level, key=lambda g: g.confidence).label,) if image_level else ()
+    return tuple(dict.fromkeys(g.label for g in image_level if g.accepted))
 
 
 def suggest(ctx: Context, *, project_arn: str, version_arn: str, limit: int = 50) -> int:
@@ -84,7 +88,9 @@ def suggest(ctx: Context, *, project_arn: str, version_arn: str, limit: int = 50
                     dataset_id=dataset_id,
                     source_ref=ref,
                     version_arn=version_arn,
-                    predictions=json.dumps([g.__dict__ for g in guesses]),
+                    predictions=json.dumps(
+                        {"guesses": [g.__dict__ for g in guesses], "labels": suggested_labels(guesses, single_label=single_label)}
+                    ),
                     uncertainty=uncertainty(guesses, single_label=single_label),
                     created_at=ctx.clock(),
                 )
@@ -150,6 +156,8 @@ def accept(ctx: Context, *, project_arn: str, source_ref: str, labels: Sequence[
     if labels is None and view is not None:
         labels = view.suggested_labels
         boxes = _pixel_boxes(ctx, view, source_ref)
+        if not labels and not boxes:
+            raise InvalidParameter("The model suggests no label for this image; choose one.")
     entry = save_entry(ctx, dataset_arn=dataset_arn, source_ref=source_ref, labels=list(labels or []), boxes=boxes)
     with ctx.db.session() as session:
         session.execute(delete(Suggestion).where(Suggestion.dataset_id == dataset_id, Suggestion.source_ref == source_ref))
@@ -162,11 +170,12 @@ def _guess(label: CustomLabel, threshold: float) -> Guess:
 
 
 def _view(row: Suggestion) -> SuggestionView:
+    stored = json.loads(row.predictions)
     guesses = tuple(
         Guess(g["label"], g["confidence"], g["threshold"], tuple(g["box"]) if g.get("box") else None)  # type: ignore[arg-type]
-        for g in json.loads(row.predictions)
+        for g in stored["guesses"]
     )
-    return SuggestionView(row.source_ref, row.version_arn, guesses, row.uncertainty)
+    return SuggestionView(row.source_ref, row.version_arn, guesses, row.uncertainty, tuple(stored["labels"]))
 
 
 def _pixel_boxes(ctx: Context, view: SuggestionView, source_ref: str) -> list[BoundingBox]:
