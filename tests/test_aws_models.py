@@ -246,3 +246,46 @@ def test_describe_project_versions_pages_newest_first(client, trained):
     assert code(client.describe_project_versions, ProjectArn=project, MaxResults=101) == "ValidationException"
     names = [v["ProjectVersionArn"] for page in client.get_paginator("describe_project_versions").paginate(ProjectArn=project, PaginationConfig={"PageSize": 1}) for v in page["ProjectVersionDescriptions"]]
     assert len(names) == len(set(names)) >= 1
+
+
+def test_deleting_a_version_in_training_cancels_it(client, model_server, trained):
+    import subprocess
+    import sys
+
+    project, _ = trained
+    started = subprocess.run(
+        [sys.executable, "-m", "customlabels", "models", "train", project, "--version", "long", "--epochs", "100000", "--no-wait", "--json",
+         "--data-dir", str(model_server.data_dir)],
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE},
+    )
+    assert started.returncode == 0, started.stderr
+    arn = json.loads(started.stdout)["ProjectVersionArn"]
+    deadline = time.monotonic() + 60
+    while "epoch" not in (client.describe_project_versions(ProjectArn=project, VersionNames=["long"])["ProjectVersionDescriptions"][0].get("StatusMessage") or ""):
+        assert time.monotonic() < deadline, "the training never reported an epoch"
+        time.sleep(0.2)
+    assert client.delete_project_version(ProjectVersionArn=arn)["Status"] == "DELETING"
+    deadline = time.monotonic() + 30
+    while client.describe_project_versions(ProjectArn=project, VersionNames=["long"])["ProjectVersionDescriptions"]:
+        assert time.monotonic() < deadline, "the cancelled training was not removed"
+        time.sleep(0.2)
+
+
+def test_running_models_run_again_after_a_restart(client, model_server, trained):
+    project, version = trained
+    client.start_project_version(ProjectVersionArn=version, MinInferenceUnits=1)
+    client.get_waiter("project_version_running").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig=FAST)
+    model_server.kill()
+    model_server.start()
+    restarted = model_server.client()
+    restarted.get_waiter("project_version_running").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig=FAST)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            labels = restarted.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": jpeg(color=COLORS["blue"])})["CustomLabels"]
+            break
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ResourceNotReadyException" and time.monotonic() < deadline
+            time.sleep(0.2)
+    assert labels[0]["Name"] == "blue"
+    restarted.stop_project_version(ProjectVersionArn=version)

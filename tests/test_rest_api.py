@@ -321,3 +321,29 @@ def _hidden(html: str, name: str) -> str:
 def _meta(html: str, name: str) -> str:
     marker = f'<meta name="{name}" content="'
     return html.split(marker, 1)[1].split('"', 1)[0]
+
+
+def test_a_zip_with_a_csv_of_labels_and_its_images(api: httpx.Client) -> None:
+    csv = b"image,desert,sea\n1.jpg,1,0\n2.jpg,0,1\n3.jpg,1,1\n"
+    archive = zipped({"labels.csv": csv, "images/1.jpg": jpeg(), "images/2.jpg": jpeg(), "images/3.jpg": jpeg()})
+    api.post("/projects", json={"name": "scenes"})
+    response = api.post("/projects/scenes/datasets/train/uploads", files=[("files", ("scenes.zip", archive, "application/zip"))])
+    assert response.status_code == 202, response.text
+    wait_dataset(api, "scenes", "train")
+    entries = api.get("/projects/scenes/datasets/train/entries").json()["entries"]
+    assert {e["name"]: sorted(e["labels"]) for e in entries} == {"1.jpg": ["desert"], "2.jpg": ["sea"], "3.jpg": ["desert", "sea"]}
+
+
+def test_a_zip_of_pascal_voc_files_gives_boxes(api: httpx.Client, shared_data) -> None:  # type: ignore[no-untyped-def]
+    folder = shared_data / "microcontroller" / "train"
+    names = sorted(p.stem for p in folder.glob("*.xml"))[:2]
+    archive = zipped({f"{name}{suffix}": (folder / f"{name}{suffix}").read_bytes() for name in names for suffix in (".jpg", ".xml")})
+    api.post("/projects", json={"name": "boards"})
+    response = api.post("/projects/boards/datasets/train/uploads", files=[("files", ("voc.zip", archive, "application/zip"))])
+    assert response.status_code == 202, response.text
+    wait_dataset(api, "boards", "train")
+    entries = api.get("/projects/boards/datasets/train/entries").json()["entries"]
+    assert len(entries) == 2 and all(e["boxes"] and e["image_size"] for e in entries)
+    labels = api.get("/projects/boards").json()
+    assert labels["datasets"][0]["status"] == "CREATE_COMPLETE"
+    assert sum(label["boxes"] for label in api.get("/projects/boards/labels").json()) == sum(len(e["boxes"]) for e in entries)

@@ -9,7 +9,13 @@ from customlabels.api.rest.problems import problem_of
 from customlabels.console.rendering import CsrfField, Pages, redirect
 from customlabels.console.snippets import snippets
 from customlabels.errors import CustomLabelsError
-from customlabels.service import evaluation_report, model_use, suggestions, trainings, versions
+from customlabels.service import (
+    evaluation_report,
+    model_use,
+    suggestions,
+    trainings,
+    versions,
+)
 from customlabels.service.evaluation_report import OUTCOMES
 from customlabels.service.names import project_arn, version_arn
 from customlabels.service.versions import RUNNING, TRAINING_COMPLETED

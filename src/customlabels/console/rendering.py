@@ -8,7 +8,12 @@ from fastapi import Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.templating import Jinja2Templates
 
-from customlabels.api.rest.auth import CSRF_FIELD, SESSION_COOKIE, Authenticator, CsrfRejected
+from customlabels.api.rest.auth import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    Authenticator,
+    CsrfRejected,
+)
 from customlabels.service.context import Context
 
 ROOT = "/console"

@@ -36,8 +36,8 @@ def routes(pages: Pages) -> APIRouter:
         elif not pages.auth.keys_match(access_key_id.strip(), secret_access_key.strip()):
             error = "This access key id and secret access key do not match the server's key pair."
         else:
-            response = RedirectResponse(_local(next), status_code=303)
-            response.set_cookie(
+            signed_in = RedirectResponse(_local(next), status_code=303)
+            signed_in.set_cookie(
                 SESSION_COOKIE,
                 pages.auth.open_session(),
                 max_age=pages.auth.lifetime,
@@ -46,8 +46,8 @@ def routes(pages: Pages) -> APIRouter:
                 secure=request.url.scheme == "https",
                 path="/",
             )
-            response.delete_cookie(LOGIN_COOKIE, path=ROOT)
-            return response
+            signed_in.delete_cookie(LOGIN_COOKIE, path=ROOT)
+            return signed_in
         token = secrets.token_urlsafe(16)
         response = pages.render(
             request, "login.html", status_code=401, next=_local(next), login_token=token, error=error, access_key_id=access_key_id

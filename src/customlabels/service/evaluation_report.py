@@ -1,13 +1,17 @@
 """A trained model's evaluation as the console shows it, read from the summary file and the snapshot."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from customlabels.errors import ResourceNotReady
 from customlabels.evaluation import precision_recall_curve
-from customlabels.evaluation.snapshot import DETAILS_KEY, EVALUATION_ATTRIBUTE, TRAINING_ATTRIBUTE
+from customlabels.evaluation.snapshot import (
+    DETAILS_KEY,
+    EVALUATION_ATTRIBUTE,
+    TRAINING_ATTRIBUTE,
+)
 from customlabels.service.context import Context
 from customlabels.service.versions import describe_version
 from customlabels.store.blobs import parse_s3_uri
@@ -63,7 +67,7 @@ class EvaluationReport:
     training_images: int
     testing_images: int
     labels: tuple[LabelResult, ...]
-    confusion: Mapping[str, Mapping[str, int]] | None  # truth label -> predicted label -> images
+    confusion: Mapping[str, Mapping[str, float]] | None  # truth label -> top-scoring label -> share of its images
     curves: Mapping[str, tuple[CurvePoint, ...]]
     images: tuple[TestImage, ...]
 
@@ -115,12 +119,12 @@ def _label_result(result: Mapping[str, Any]) -> LabelResult:
     )
 
 
-def _confusion(cells: Any) -> dict[str, dict[str, int]] | None:
+def _confusion(cells: Any) -> dict[str, dict[str, float]] | None:
     if not isinstance(cells, list):
         return None
-    matrix: dict[str, dict[str, int]] = {}
+    matrix: dict[str, dict[str, float]] = {}
     for cell in cells:
-        matrix.setdefault(cell["GroundTruthLabel"], {})[cell["PredictedLabel"]] = int(cell["Value"])
+        matrix.setdefault(cell["GroundTruthLabel"], {})[cell["PredictedLabel"]] = float(cell["Value"])
     return matrix
 
 
@@ -156,7 +160,7 @@ def _test_image(line: Mapping[str, Any]) -> TestImage:
     return TestImage(line.get("source-ref", ""), tuple(dict.fromkeys(truth)), tuple(truth_boxes), tuple(decisions))
 
 
-def _boxes(value: Mapping[str, Any], metadata: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+def _boxes(value: Mapping[str, Any], metadata: Mapping[str, Any]) -> Iterator[tuple[str, tuple[float, float, float, float], Mapping[str, Any]]]:
     size = value.get("image_size", [{}])[0]
     width, height = float(size.get("width", 1)), float(size.get("height", 1))
     objects = metadata.get("objects", [])

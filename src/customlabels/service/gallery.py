@@ -18,6 +18,12 @@ from customlabels.service.context import Context
 from customlabels.service.datasets import EntryFilter
 from customlabels.service.lookup import dataset_by_arn
 from customlabels.service.pagination import Page, decode_token, page_of, query_key
+from customlabels.store.blobs import (
+    BlobAccessDenied,
+    BlobNotFound,
+    InvalidBlobKey,
+    parse_s3_uri,
+)
 from customlabels.store.tables import DatasetEntry, EntryLabel
 
 MAX_PAGE = 500
@@ -164,8 +170,6 @@ def _stored_errors(value: Any) -> Iterator[EntryError]:
 
 def image(ctx: Context, *, dataset_arn: str, source_ref: str) -> tuple[bytes, str]:
     """The bytes and media type of one of the dataset's images."""
-    from customlabels.store.blobs import BlobAccessDenied, BlobNotFound, InvalidBlobKey, parse_s3_uri
-
     with ctx.db.session() as session:
         stored_line(session, dataset_by_arn(session, dataset_arn).id, source_ref)
     try:

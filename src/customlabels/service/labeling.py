@@ -22,8 +22,8 @@ from customlabels.datasets.manifest import (
     with_image_checks,
 )
 from customlabels.datasets.validation import validate_lines
-from customlabels.images import ImageInfo, ImageProblem, inspect_image
 from customlabels.errors import InvalidParameter, ResourceInUse, ResourceNotReady
+from customlabels.images import ImageInfo, ImageProblem, inspect_image
 from customlabels.service.context import Context
 from customlabels.service.datasets import CREATE_FAILED, IN_PROGRESS
 from customlabels.service.gallery import EntryView, entry_view, stored_line
@@ -34,6 +34,8 @@ from customlabels.store.tables import Dataset, DatasetEntry
 
 JOB_NAME = "customlabels-console"
 CHUNK = 500
+# New image-level labels and boxes for an entry, or None to leave it as it is.
+Change = Callable[[ManifestEntry], tuple[list[str], list[BoundingBox]] | None]
 
 
 def save_entry(
@@ -47,7 +49,7 @@ def save_entry(
     with ctx.db.session() as session:
         dataset = _editable(session, dataset_arn)
         current = parse_line(stored_line(session, dataset.id, source_ref))
-    keep_boxes = bool(boxes) or current.has_box_attribute
+    keep_boxes = keeps_box_attribute(had_it=current.has_box_attribute, labels=labels, boxes=boxes)
     image = _inspected(ctx, source_ref)  # read once: its size for the boxes, its problems carried over
     if keep_boxes and not isinstance(image, ImageInfo):
         raise InvalidParameter(f"Boxes cannot be drawn on this image: {image.message}")
@@ -80,9 +82,6 @@ def change_labels(
     return rewrite_entries(ctx, dataset_arn=dataset_arn, source_refs=source_refs, change=relabel)
 
 
-Change = Callable[[ManifestEntry], tuple[list[str], list[BoundingBox]] | None]
-
-
 def rewrite_entries(ctx: Context, *, dataset_arn: str, source_refs: Iterable[str], change: Change) -> int:
     """Applies change (new labels and boxes, or None to leave it) to each entry and stores the results together."""
     wanted = list(dict.fromkeys(source_refs))
@@ -97,7 +96,7 @@ def rewrite_entries(ctx: Context, *, dataset_arn: str, source_refs: Iterable[str
         if result is None or entry.source_ref is None:
             continue
         labels, boxes = result
-        size = entry.image_size if (boxes or entry.has_box_attribute) else None
+        size = entry.image_size if keeps_box_attribute(had_it=entry.has_box_attribute, labels=labels, boxes=boxes) else None
         new = json.dumps(entry_line(entry.source_ref, labels=labels, boxes=boxes, image_size=size, job_name=JOB_NAME))
         # Lines already valid stay valid without their image; lines with errors are checked again with it.
         (revalidate if '"errors"' in line else rewritten).append(new)
@@ -109,6 +108,12 @@ def rewrite_entries(ctx: Context, *, dataset_arn: str, source_refs: Iterable[str
         upsert_entries(session, dataset.id, entries)
         dataset.updated_at = ctx.clock()
     return len(entries)
+
+
+def keeps_box_attribute(*, had_it: bool, labels: Sequence[str], boxes: Sequence[BoundingBox]) -> bool:
+    """An empty box attribute means "looked at: no objects" in a detection dataset; an image with
+    image-level labels whose last box was deleted is a classification line again."""
+    return bool(boxes) or (had_it and not labels)
 
 
 def checked_labels(labels: Iterable[str]) -> tuple[str, ...]:

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from customlabels.datasets.manifest import BoundingBox
 from customlabels.errors import InvalidParameter, ResourceNotFound
+from customlabels.images import inspect_image
 from customlabels.service.context import Context
 from customlabels.service.detection import CustomLabel, detect_custom_labels
 from customlabels.service.gallery import EntryView
@@ -182,8 +184,6 @@ def _pixel_boxes(ctx: Context, view: SuggestionView, source_ref: str) -> list[Bo
     kept = [g for g in view.guesses if g.box is not None and g.accepted]
     if not kept:
         return []
-    from customlabels.images import inspect_image
-
     bucket, key = parse_s3_uri(source_ref)
     info = inspect_image(ctx.blobs.get(bucket, key))
     return [
@@ -192,7 +192,7 @@ def _pixel_boxes(ctx: Context, view: SuggestionView, source_ref: str) -> list[Bo
     ]
 
 
-def _train_dataset_id(session, project_arn: str) -> int:  # type: ignore[no-untyped-def]
+def _train_dataset_id(session: Session, project_arn: str) -> int:
     project = project_by_arn(session, project_arn)
     dataset_id = session.scalar(select(Dataset.id).where(Dataset.project_id == project.id, Dataset.dataset_type == "TRAIN"))
     if dataset_id is None:

@@ -23,12 +23,13 @@ def thumbnail(ctx: Context, *, source_ref: str, size: int = 256) -> Path:
     """The cached preview file (longest side at most size), made on first use."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}")
-    digest = hashlib.sha256(source_ref.encode()).hexdigest()
-    path = ctx.settings.data_dir / "cache" / "thumbnails" / digest[:2] / f"{digest}-{size}.jpg"
-    if path.exists():
-        return path
     try:
         bucket, key = parse_s3_uri(source_ref)
+        # Why the byte size in the name: an image replaced under the same key gets a new preview.
+        digest = hashlib.sha256(f"{source_ref}\n{ctx.blobs.head(bucket, key)}".encode()).hexdigest()
+        path = ctx.settings.data_dir / "cache" / "thumbnails" / digest[:2] / f"{digest}-{size}.jpg"
+        if path.exists():
+            return path
         data = ctx.blobs.get(bucket, key)
     except Exception as error:  # a missing or unreadable object simply has no preview
         raise NoPreview(str(error)) from error

@@ -8,7 +8,11 @@ from typing import Any
 
 from customlabels.service.context import Context
 from customlabels.service.lookup import project_by_arn
-from customlabels.service.versions import create_version, describe_version, describe_versions
+from customlabels.service.versions import (
+    create_version,
+    describe_version,
+    describe_versions,
+)
 from customlabels.store.blobs import parse_s3_uri
 
 OUTPUT_BUCKET = "customlabels-models"

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from customlabels.datasets import importers
-from customlabels.datasets.importers.plan import ImportPlan, is_hidden, safe_relative_key
+from customlabels.datasets.importers.plan import (
+    ImportPlan,
+    is_hidden,
+    safe_relative_key,
+)
 from customlabels.errors import InvalidParameter, LimitExceeded
 from customlabels.service import datasets
 from customlabels.service.context import Context
@@ -116,14 +120,14 @@ def _extract(stream: BinaryIO, folder: Path, budget: int) -> int:
 
 
 def _content_root(folder: Path) -> Path:
-    """A single top folder holding only folders (a zipped or dropped dataset folder) is not a label."""
+    """A single top folder that holds folders is the dataset's folder (zipped or dropped), not a label;
+    a single top folder of images only is a label (a dropped "cats" folder)."""
     root = folder
     while True:
-        children = [child for child in root.iterdir() if not is_hidden(child.name)] if root.is_dir() else []
+        children = [child for child in root.iterdir() if not is_hidden(child.name)]
         if len(children) != 1 or not children[0].is_dir():
             return root
-        inner = [child for child in children[0].iterdir() if not is_hidden(child.name)]
-        if not inner or any(child.is_file() for child in inner):
+        if not any(child.is_dir() and not is_hidden(child.name) for child in children[0].iterdir()):
             return root
         root = children[0]
 

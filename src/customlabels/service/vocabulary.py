@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from customlabels.datasets.manifest import BoundingBox, ManifestEntry
 from customlabels.errors import ResourceNotFound
 from customlabels.service.context import Context
-from customlabels.service.labeling import checked_labels, rewrite_entries
+from customlabels.service.labeling import Change, checked_labels, rewrite_entries
 from customlabels.service.lookup import project_by_arn
 from customlabels.store.console_tables import ProjectLabel
 from customlabels.store.tables import Dataset, DatasetEntry, EntryLabel
@@ -88,7 +88,7 @@ def remove_label(ctx: Context, *, project_arn: str, name: str) -> int:
     return changed
 
 
-def _rewrite_label(ctx: Context, project_arn: str, name: str, change) -> int:  # type: ignore[no-untyped-def]
+def _rewrite_label(ctx: Context, project_arn: str, name: str, change: Change) -> int:
     known = {use.name for use in project_labels(ctx, project_arn=project_arn)}
     if name not in known:
         raise ResourceNotFound(f"The project has no label {name!r}.")

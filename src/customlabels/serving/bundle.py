@@ -13,6 +13,8 @@ from customlabels.serving.prediction import DECODERS
 FORMAT_VERSION = 1
 MODEL_FILE = "model.onnx"
 SPEC_FILE = "model.json"
+# The name of the output each task decodes; classifiers' is "probabilities".
+OUTPUTS = {"detection": "detections"}
 
 
 class InvalidBundle(Exception):
@@ -59,8 +61,9 @@ def _check_spec(spec: dict[str, Any]) -> None:
         raise InvalidBundle("labels must be a non-empty list of strings")
     if len(set(labels)) != len(labels):
         raise InvalidBundle("labels must be unique")
-    if spec.get("output") != "probabilities":
-        raise InvalidBundle(f"output {spec.get('output')!r} is not 'probabilities'")
+    output = OUTPUTS.get(task, "probabilities")
+    if spec.get("output") != output:
+        raise InvalidBundle(f"output {spec.get('output')!r} is not {output!r}")
     image_input = spec.get("input")
     if not isinstance(image_input, dict):
         raise InvalidBundle("input must be an object")

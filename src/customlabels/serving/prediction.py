@@ -30,13 +30,26 @@ class MalformedOutput(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Frame:
+    """An image's size in pixels and the side of the square model input it was fitted into."""
+
+    width: int
+    height: int
+    input_size: int
+
+
 class Decoder(Protocol):
-    def __call__(self, outputs: Sequence[np.ndarray], labels: tuple[str, ...]) -> list[list[Prediction]]:
-        """One list of predictions per image of the batch, most confident first."""
+    def __call__(
+        self, outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+    ) -> list[list[Prediction]]:
+        """One list of predictions per image of the batch, most confident first; boxes need the images' frames."""
         ...
 
 
-def rank_probabilities(outputs: Sequence[np.ndarray], labels: tuple[str, ...]) -> list[list[Prediction]]:
+def rank_probabilities(
+    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+) -> list[list[Prediction]]:
     """Every label with its probability, per image, sorted by confidence descending."""
     probabilities = np.asarray(outputs[0])
     if probabilities.ndim != 2 or probabilities.shape[1] != len(labels):
@@ -55,8 +68,18 @@ def rank_probabilities(outputs: Sequence[np.ndarray], labels: tuple[str, ...]) -
     return ranked
 
 
-# Object localization ("detection") adds its decoder here; its predictions carry a Box.
+def locate_objects(
+    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+) -> list[list[Prediction]]:
+    """Object localization: labelled boxes, see customlabels.serving.detection."""
+    # Why imported here: serving.detection imports this module's types.
+    from customlabels.serving.detection import decode_detections
+
+    return decode_detections(outputs, labels, frames)
+
+
 DECODERS: Mapping[str, Decoder] = {
     "classification": rank_probabilities,
     "multi_label": rank_probabilities,
+    "detection": locate_objects,
 }

@@ -9,7 +9,7 @@ from typing import Any
 from PIL import Image
 
 from customlabels.serving.bundle import InvalidBundle, load_bundle
-from customlabels.serving.prediction import DECODERS, Box, MalformedOutput, Prediction
+from customlabels.serving.prediction import DECODERS, Box, Frame, MalformedOutput, Prediction
 from customlabels.serving.preprocessing import (
     Preprocess,
     probe_batch,
@@ -31,8 +31,10 @@ class Predictor:
         self._preprocess = preprocess or training_preprocess()
         self._decode = DECODERS[loaded.task]
         self._session = Session(loaded.model, threads=threads)
+        size = int(self.spec["input"]["size"])
         try:
-            self._decode(self._session.run(probe_batch(self._preprocess, self.spec["input"])), self.labels)
+            probe = probe_batch(self._preprocess, self.spec["input"])
+            self._decode(self._session.run(probe), self.labels, [Frame(size, size, size)])
         except MalformedOutput as error:
             raise InvalidBundle(str(error)) from error
 
@@ -40,4 +42,6 @@ class Predictor:
         """Per image, every label with its probability, most confident first."""
         if not images:
             return []
-        return self._decode(self._session.run(self._preprocess(images, self.spec["input"])), self.labels)
+        size = int(self.spec["input"]["size"])
+        frames = [Frame(image.width, image.height, size) for image in images]
+        return self._decode(self._session.run(self._preprocess(images, self.spec["input"])), self.labels, frames)

@@ -26,12 +26,20 @@ def training_preprocess() -> Preprocess:
     # Why imported here: a missing or broken training package then fails the start of a model with
     # a clear message, instead of the import of the whole server.
     try:
+        from customlabels.training.detection.letterbox import LETTERBOX, preprocess_letterboxed
         from customlabels.training.preprocess import preprocess
     except ImportError as error:
         raise PreprocessingUnavailable(
             f"customlabels.training.preprocess is not importable: {error}"
         ) from error
-    return preprocess
+
+    def by_resize(images: Sequence[Image.Image], spec: Mapping[str, Any]) -> np.ndarray:
+        # Detectors letterbox (their boxes map back exactly); classifiers stretch.
+        if spec.get("resize") == LETTERBOX:
+            return preprocess_letterboxed(images, spec)
+        return preprocess(images, spec)
+
+    return by_resize
 
 
 def probe_batch(preprocess: Preprocess, spec: Mapping[str, Any]) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from customlabels.errors import ProvisionedThroughputExceeded, ResourceNotReady
 from customlabels.images import DETECT_MAX_BYTES, decode_image
 from customlabels.serving.bundle import Bundle, InvalidBundle, load_bundle
-from customlabels.serving.prediction import DECODERS, MalformedOutput, Prediction
+from customlabels.serving.prediction import DECODERS, Frame, MalformedOutput, Prediction
 from customlabels.serving.preprocessing import (
     Preprocess,
     probe_batch,
@@ -63,6 +63,7 @@ class StartWorker(Protocol):
 @dataclass(frozen=True)
 class _Request:
     batch: np.ndarray
+    frame: Frame
     result: Future[list[Prediction]]
 
 
@@ -123,8 +124,8 @@ class InferenceUnits:
             raise NotRunning("The model is not running.")
         self._admit()
         try:
-            batch = _decoder.submit(self._prepare, image, max_bytes).result()
-            request = _Request(batch, Future())
+            batch, frame = _decoder.submit(self._prepare, image, max_bytes).result()
+            request = _Request(batch, frame, Future())
             with self._lock:
                 if self._closed:
                     raise NotRunning("The model is not running.")
@@ -156,8 +157,10 @@ class InferenceUnits:
         for unit in self._units:
             unit.stop()
 
-    def _prepare(self, image: bytes, max_bytes: int) -> np.ndarray:
-        return self._preprocess([decode_image(image, max_bytes=max_bytes)], self._input_spec)
+    def _prepare(self, image: bytes, max_bytes: int) -> tuple[np.ndarray, Frame]:
+        decoded = decode_image(image, max_bytes=max_bytes)
+        frame = Frame(decoded.width, decoded.height, int(self._input_spec["size"]))
+        return self._preprocess([decoded], self._input_spec), frame
 
     def _admit(self) -> None:
         with self._admission:
@@ -177,7 +180,8 @@ class InferenceUnits:
             unit.worker = unit.start_worker(self._bundle.model)
             # Why a first run: it fails the start, not every request, when the outputs do not fit model.json,
             # and it warms the session up.
-            self._decode(unit.worker.run(probe), self._bundle.labels)
+            size = int(self._input_spec["size"])
+            self._decode(unit.worker.run(probe), self._bundle.labels, [Frame(size, size, size)])
         except (WorkerError, MalformedOutput) as error:
             unit.started.set_exception(InvalidBundle(f"{self._bundle.model} cannot be served: {error}"))
             unit.close_worker()
@@ -192,7 +196,8 @@ class InferenceUnits:
                 self._release()
                 continue
             try:
-                request.result.set_result(self._decode(unit.run(request.batch), self._bundle.labels)[0])
+                predictions = self._decode(unit.run(request.batch), self._bundle.labels, [request.frame])
+                request.result.set_result(predictions[0])
             except (WorkerCrashed, WorkerError) as error:
                 request.result.set_exception(InferenceFailed(str(error)))
             except Exception as error:  # why: whatever went wrong belongs to this request only

@@ -175,7 +175,7 @@ def _train(
     steps_per_epoch = math.ceil(count / recipe.batch_size)
     epochs = recipe.epochs
     step = 0
-    best_score: tuple[float, float] | None = None
+    best_score: float | None = None
     best_state: dict[str, torch.Tensor] | None = None
     best_metrics: dict[str, float] = {}
     stale = 0
@@ -210,7 +210,8 @@ def _train(
         epoch_metrics = {"train_loss": running / steps_per_epoch}
         if validation is not None:
             epoch_metrics.update(_evaluate(model, validation, multi_label, device))
-            score = (epoch_metrics["val_score"], -epoch_metrics["val_loss"])
+            # Why the loss: on a few dozen validation images accuracy moves in coarse steps and ties often.
+            score = -epoch_metrics["val_loss"]
             if best_score is None or score > best_score:
                 best_score, stale = score, 0
                 best_state = {
@@ -282,7 +283,7 @@ def _evaluate(model: Classifier, data: _Data, multi_label: bool, device: torch.d
     targets = data.targets
     if multi_label:
         loss = float(F.binary_cross_entropy(scores, targets))
-        return {"val_loss": loss, "val_score": mean_average_precision(scores.numpy(), targets.numpy())}
+        return {"val_loss": loss, "val_map": mean_average_precision(scores.numpy(), targets.numpy())}
     loss = float(-(targets * scores.log()).sum(dim=1).mean())
     accuracy = float((scores.argmax(dim=1) == targets.argmax(dim=1)).float().mean())
-    return {"val_loss": loss, "val_score": accuracy}
+    return {"val_loss": loss, "val_accuracy": accuracy}

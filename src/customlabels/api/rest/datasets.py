@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
 from starlette.responses import FileResponse, Response
 
 from customlabels.api.rest import schemas
 from customlabels.api.rest.deps import ContextDep
+from customlabels.datasets.manifest import BoundingBox
 from customlabels.errors import InvalidParameter
 from customlabels.service import datasets, gallery, labeling, thumbnails, uploads
 from customlabels.service.datasets import EntryFilter
 from customlabels.service.names import dataset_arn, dataset_type, project_arn
 
 router = APIRouter(prefix="/projects/{project}", tags=["datasets"])
-DatasetType = Annotated[str, "train or test"]
+DatasetType = Annotated[str, Path(description="train or test")]
 
 
 @router.post("/datasets", status_code=status.HTTP_202_ACCEPTED)
@@ -37,7 +38,11 @@ def delete_dataset(ctx: ContextDep, project: str, kind: DatasetType) -> schemas.
     return schemas.Status(status="DELETE_IN_PROGRESS")
 
 
-@router.post("/datasets/{kind}/uploads", status_code=status.HTTP_202_ACCEPTED)
+# A dropped folder sends one file part and one path field per image: thousands, not Starlette's default 1000.
+UPLOAD_LIMITS = {"max_files": uploads.MAX_ARCHIVE_MEMBERS, "max_fields": uploads.MAX_ARCHIVE_MEMBERS + 10}
+
+
+@router.post("/datasets/{kind}/uploads", status_code=status.HTTP_202_ACCEPTED, form_limits=UPLOAD_LIMITS)
 def upload(
     ctx: ContextDep,
     project: str,
@@ -102,8 +107,6 @@ def get_entry(ctx: ContextDep, project: str, kind: DatasetType, source_ref: str)
 @router.put("/datasets/{kind}/entry", tags=["entries"])
 def save_entry(ctx: ContextDep, project: str, kind: DatasetType, source_ref: str, body: schemas.EntryChange) -> schemas.Entry:
     """Replaces the image's labels and boxes (pixels), validated and stored before the answer."""
-    from customlabels.datasets.manifest import BoundingBox
-
     boxes = [BoundingBox(b.label, b.left, b.top, b.width, b.height) for b in body.boxes]
     saved = labeling.save_entry(ctx, dataset_arn=dataset_arn(ctx, project, kind), source_ref=source_ref, labels=body.labels, boxes=boxes)
     return schemas.Entry.of(saved)

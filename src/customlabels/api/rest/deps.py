@@ -5,7 +5,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBasic
 
-from customlabels.api.rest.auth import CSRF_HEADER, SESSION_COOKIE, Authenticator, Caller
+from customlabels.api.rest.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Authenticator,
+    Caller,
+)
 from customlabels.service.context import Context
 
 # Declared for the OpenAPI schema; the check itself is Authenticator.caller.

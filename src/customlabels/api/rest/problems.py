@@ -8,7 +8,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from customlabels import errors
-from customlabels.api.rest.auth import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, NotSignedIn
+from customlabels.api.rest.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    CsrfRejected,
+    NotSignedIn,
+)
 
 PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     errors.InvalidParameter: (400, "Invalid parameter"),

@@ -9,7 +9,11 @@ from customlabels.service.gallery import EntryView
 from customlabels.service.suggestions import SuggestionView
 from customlabels.service.trainings import ValidationReport
 from customlabels.service.versions import VersionDescription
-from customlabels.service.views import DatasetDescription, DatasetMetadata, ProjectDescription
+from customlabels.service.views import (
+    DatasetDescription,
+    DatasetMetadata,
+    ProjectDescription,
+)
 from customlabels.service.vocabulary import LabelUse
 
 
@@ -259,7 +263,7 @@ class Evaluation(BaseModel):
     training_images: int
     testing_images: int
     labels: list[LabelMetrics]
-    confusion_matrix: dict[str, dict[str, int]] | None
+    confusion_matrix: dict[str, dict[str, float]] | None = Field(description="True label -> top-scoring label -> share of the label's test images.")
     precision_recall_curves: dict[str, list[tuple[float, float, float]]] = Field(description="Per label: (recall, precision, threshold) points.")
 
     @classmethod

@@ -100,13 +100,16 @@ function renderLabels() {
       button.type = "button";
       button.className = "label";
       button.textContent = name;
-      const pressed = mode === "image" ? state.labels.includes(name) : (selected >= 0 ? state.boxes[selected].label === name : activeLabel === name);
+      const box = state.boxes[selected];
+      const pressed = mode === "image" ? state.labels.includes(name) : (box ? box.label === name : activeLabel === name);
       button.setAttribute("aria-pressed", String(pressed));
       button.addEventListener("click", () => chooseLabel(name));
       item.append(key, button);
       return item;
     }),
   );
+  const chips = state.labels.map((name) => Object.assign(document.createElement("span"), { className: "chip", textContent: name }));
+  $("[data-image-labels]").replaceChildren(...(chips.length ? chips : [Object.assign(document.createElement("span"), { className: "muted", textContent: "none" })]));
   $("[data-mode-help]").textContent = mode === "image"
     ? "Click a label (or press its number) to put it on the image or take it off."
     : vocabulary.length
@@ -204,9 +207,8 @@ function rect(x, y, width, height, cls) {
 
 function deleteBox(index) {
   if (index < 0 || index >= state.boxes.length) return;
-  change(() => { state.boxes.splice(index, 1); });
   selected = -1;
-  render();
+  change(() => { state.boxes.splice(index, 1); });
 }
 
 function point(event) {
@@ -221,10 +223,14 @@ const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 let drag = null; // {kind: "draw"|"move"|corner, start, original, draft}
 
 svg.addEventListener("pointerdown", (event) => {
-  if (mode !== "box" || event.button !== 0) return;
-  const start = point(event);
+  if (event.button !== 0) return;
   const part = event.target.dataset?.part;
   const group = event.target.closest?.("g.box");
+  if (mode !== "box") {
+    if (!group) return;
+    setMode("box"); // clicking a box works on boxes
+  }
+  const start = point(event);
   svg.setPointerCapture(event.pointerId);
   if (group && part) {
     selected = Number(group.dataset.index);

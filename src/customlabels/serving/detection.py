@@ -1,0 +1,42 @@
+"""Task "detection": the detector's boxes and label scores -> labelled boxes as ratios of the original image,
+after per-label NMS (NumPy only; the letterbox geometry is the trainer's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from customlabels.serving.prediction import Box, Frame, MalformedOutput, Prediction
+
+BOX_COLUMNS = 4
+
+
+def decode_detections(
+    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+) -> list[list[Prediction]]:
+    """Per image, at most MAX_DETECTIONS boxes scoring at least SCORE_FLOOR, most confident first."""
+    # Why imported here: a missing or broken training package fails the start of a model, not the server.
+    from customlabels.training.detection.letterbox import fit
+    from customlabels.training.detection.nms import select
+
+    detections = np.asarray(outputs[0]) if outputs else np.zeros(0)
+    if detections.ndim != 3 or detections.shape[2] != BOX_COLUMNS + len(labels):
+        raise MalformedOutput(
+            f"the model output has shape {detections.shape}; expected [N, cells, {BOX_COLUMNS + len(labels)}] "
+            "(x1, y1, x2, y2, then one score per label of model.json)"
+        )
+    if frames is None or len(frames) != detections.shape[0]:
+        raise ValueError("decoding boxes needs the frame (size and input size) of every image of the batch")
+    results = []
+    for image, frame in zip(detections.astype(np.float64), frames, strict=True):
+        # Why clip: float32 sigmoids can land a hair outside 0..1, and confidence is a ratio.
+        chosen = select(image[:, :BOX_COLUMNS], np.clip(image[:, BOX_COLUMNS:], 0.0, 1.0))
+        ratios = fit(frame.width, frame.height, frame.input_size).to_ratios(chosen.boxes)
+        results.append(
+            [
+                Prediction(labels[int(label)], float(score), Box(*(float(value) for value in box)))
+                for box, score, label in zip(ratios, chosen.scores, chosen.labels, strict=True)
+            ]
+        )
+    return results

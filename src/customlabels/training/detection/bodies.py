@@ -1,0 +1,74 @@
+"""Feature bodies (strides 8, 16, 32) other than NanoDet-g: an EfficientNet-Lite with a PAN, and a tiny CNN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from customlabels.training.backbones import create_backbone
+from customlabels.training.detection.nanodet import Pan
+
+STRIDES = (8, 16, 32)
+
+
+class LitePanBody(nn.Module):
+    """EfficientNet-Lite up to its last block, features after stages 3, 5 and 7, summed in a PAN."""
+
+    strides = STRIDES
+    freeze_batchnorm = True
+
+    def __init__(self, backbone_name: str, *, image_size: int, channels: int, weights: str | Path | None, pretrained: bool) -> None:
+        super().__init__()
+        backbone = create_backbone(backbone_name, image_size=image_size, weights=weights, pretrained=pretrained)
+        starts = backbone.stage_starts  # stem, stages 1..7, head conv
+        layers = backbone.layers
+        self.parts = nn.ModuleList((layers[: starts[4]], layers[starts[4] : starts[6]], layers[starts[6] : starts[8]]))
+        in_channels = tuple(_out_channels(part) for part in self.parts)
+        self.neck = Pan(in_channels, channels)
+        self.out_channels = channels
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        features = []
+        for part in self.parts:
+            x = part(x)
+            features.append(x)
+        return self.neck(features)
+
+    def stage_modules(self) -> list[nn.Module]:
+        first = self.parts[0]
+        return [*first, *self.parts[1], *self.parts[2], self.neck]
+
+
+def _out_channels(part: nn.Sequential) -> int:
+    last = [module for module in part.modules() if isinstance(module, nn.BatchNorm2d)][-1]
+    return int(last.num_features)
+
+
+class TinyBody(nn.Module):
+    """A small randomly initialised CNN, for tests that must train in seconds."""
+
+    strides = STRIDES
+    freeze_batchnorm = False
+
+    def __init__(self, channels: int = 32) -> None:
+        super().__init__()
+        widths = (3, 8, 16, 24, 32, 32)
+        self.units = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
+            for a, b in zip(widths, widths[1:])
+        )
+        self.neck = Pan(widths[3:], channels)
+        self.out_channels = channels
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        features = []
+        for index, unit in enumerate(self.units):
+            x = unit(x)
+            if index >= 2:
+                features.append(x)
+        return self.neck(features)
+
+    def stage_modules(self) -> list[nn.Module]:
+        return [*self.units, self.neck]

@@ -1,0 +1,73 @@
+"""Non-maximum suppression per label and the choice of an image's final boxes (NumPy, torch-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SCORE_FLOOR = 0.05
+NMS_IOU = 0.6
+MAX_DETECTIONS = 100
+# Candidates kept before suppression, so a crowded score map does not make NMS quadratic in its size.
+MAX_CANDIDATES = 1000
+
+
+def iou_one_to_many(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    width = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
+    height = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
+    overlap = width * height
+    area = max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+    union = area + areas - overlap
+    return np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices of the boxes (x1, y1, x2, y2) kept, highest score first; a box overlapping a kept one by more
+    than iou_threshold is dropped."""
+    order = np.argsort(-scores, kind="stable")
+    kept = []
+    while order.size:
+        best = order[0]
+        kept.append(best)
+        rest = order[1:]
+        order = rest[iou_one_to_many(boxes[best], boxes[rest]) <= iou_threshold]
+    return np.asarray(kept, dtype=np.int64)
+
+
+def nms_per_label(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """nms within each label only: boxes of different labels never suppress each other."""
+    if boxes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Shifting each label's boxes to its own region of the plane keeps NMS to one pass.
+    span = float(np.abs(boxes).max()) * 2 + 1
+    shifted = boxes + (labels.astype(np.float64) * span)[:, None]
+    return nms(shifted, scores, iou_threshold)
+
+
+@dataclass(frozen=True)
+class Selection:
+    boxes: np.ndarray  # [K, 4] x1, y1, x2, y2 in the input's pixels
+    scores: np.ndarray  # [K]
+    labels: np.ndarray  # [K] label indices
+
+
+def select(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    *,
+    floor: float = SCORE_FLOOR,
+    iou_threshold: float = NMS_IOU,
+    max_detections: int = MAX_DETECTIONS,
+) -> Selection:
+    """One image's boxes [A, 4] and label scores [A, L] -> (box, label) pairs at or above floor, after
+    per-label NMS, at most max_detections, by descending score."""
+    anchors, labels = np.nonzero(scores >= floor)
+    candidate_scores = scores[anchors, labels].astype(np.float64)
+    if candidate_scores.size > MAX_CANDIDATES:
+        top = np.argsort(-candidate_scores, kind="stable")[:MAX_CANDIDATES]
+        anchors, labels, candidate_scores = anchors[top], labels[top], candidate_scores[top]
+    candidate_boxes = boxes[anchors].astype(np.float64)
+    kept = nms_per_label(candidate_boxes, candidate_scores, labels, iou_threshold)[:max_detections]
+    return Selection(candidate_boxes[kept], candidate_scores[kept], labels[kept])

@@ -1,0 +1,110 @@
+"""How to train a detector: the DetectionRecipe, its automatic choice from dataset size and time budget, and its
+cost model."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from customlabels.training.detection.detectors import detector_spec
+
+DEFAULT_DETECTOR = "nanodet-g"
+MIN_EPOCHS = 4
+
+
+@dataclass(frozen=True)
+class DetectionRecipe:
+    detector: str = DEFAULT_DETECTOR
+    image_size: int = 416
+    epochs: int = 60
+    batch_size: int = 8
+    learning_rate: float = 2e-3
+    # The pretrained body learns at learning_rate * body_lr_scale, the head at learning_rate.
+    body_lr_scale: float = 0.5
+    weight_decay: float = 0.05
+    # How many of the body's first stages stay frozen (the stem counts as one).
+    frozen_stages: int = 1
+    warmup_epochs: float = 1.0
+    min_zoom: float = 0.6
+    max_zoom: float = 1.6
+    flip: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 12
+    # Training shortens its epochs when it measures that it would overrun this budget.
+    time_budget_s: float | None = None
+    # The pretrained weights (a file, folder or URL); None: those installed on this machine.
+    weights: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Seconds on a 2-core CPU; training and validation scale with the input area and the detector."""
+
+    read_per_image: float = 0.02
+    train_per_image: float = 0.10  # one augmented image through a training step, NanoDet-g at 416 px
+    validate_per_image: float = 0.05
+    export: float = 8.0
+
+
+_DETECTOR_COST = {
+    "nanodet-g": 1.0,
+    "efficientnet-lite0-pan": 1.2,
+    "efficientnet-lite1-pan": 1.5,
+    "efficientnet-lite2-pan": 2.0,
+    "tiny-test": 0.02,
+}
+COSTS = CostModel()
+
+
+def _scale(recipe: DetectionRecipe) -> float:
+    return _DETECTOR_COST.get(recipe.detector, 2.0) * (recipe.image_size / 416) ** 2
+
+
+def estimate_seconds(recipe: DetectionRecipe, num_images: int) -> dict[str, float]:
+    """Expected seconds per phase: reading, training (with validation), exporting."""
+    scale = _scale(recipe)
+    validation = num_images * recipe.validation_fraction
+    per_epoch = (num_images - validation) * COSTS.train_per_image * scale + validation * COSTS.validate_per_image * scale
+    return {
+        "reading": num_images * COSTS.read_per_image,
+        "training": recipe.epochs * per_epoch,
+        "exporting": COSTS.export * min(1.0, scale),
+    }
+
+
+def default_budget_s(num_images: int) -> float:
+    """About 10 minutes for 150 images, growing more slowly than the dataset."""
+    return 600.0 * max(0.2, num_images / 150) ** 0.7
+
+
+def choose_detection_recipe(
+    *,
+    num_images: int,
+    num_labels: int,
+    time_budget_s: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> DetectionRecipe:
+    """The recipe that measured best, with epochs cut to fit the time budget; overrides win."""
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - {field.name for field in dataclasses.fields(DetectionRecipe)}
+    if unknown:
+        raise ValueError(f"unknown recipe fields: {', '.join(sorted(unknown))}")
+    if num_images < 1 or num_labels < 1:
+        raise ValueError("a detector needs at least one image and one label")
+    budget = time_budget_s if time_budget_s is not None else default_budget_s(num_images)
+    detector = overrides.get("detector", DEFAULT_DETECTOR)
+    recipe = DetectionRecipe(detector=detector, image_size=detector_spec(detector).native_size, time_budget_s=budget)
+    recipe = dataclasses.replace(recipe, **overrides)
+    if "epochs" not in overrides:
+        estimate = estimate_seconds(recipe, num_images)
+        per_epoch = estimate["training"] / max(recipe.epochs, 1)
+        room = budget - estimate["reading"] - estimate["exporting"]
+        affordable = math.floor(room / per_epoch) if per_epoch > 0 else recipe.epochs
+        recipe = dataclasses.replace(recipe, epochs=max(MIN_EPOCHS, min(recipe.epochs, affordable)))
+    return recipe
