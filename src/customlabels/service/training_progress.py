@@ -14,13 +14,15 @@ from customlabels.store.tables import ProjectVersion
 class DatabaseProgress:
     """Implements the trainer's Progress: throttled writes, and cancelled() once the version is being deleted."""
 
-    def __init__(self, ctx: Context, arn: str, *, every: float = 2.0) -> None:
+    def __init__(self, ctx: Context, arn: str, *, every: float = 2.0, new_epoch_every: float = 0.25) -> None:
         from customlabels.training import TrainingCancelled
 
         self.cancelled_error = TrainingCancelled
         self._ctx = ctx
         self._arn = arn
         self._every = every
+        self._new_epoch_every = new_epoch_every
+        self._last_epoch = -1
         self._last_write = 0.0
         self._last_check = 0.0
         self._cancelled = False
@@ -32,7 +34,10 @@ class DatabaseProgress:
         left = f", about {_duration(eta_s)} left" if eta_s is not None else ""
         message = f"Training: {step}, epoch {epoch} of {epochs}{left}."
         record = {"step": step, "epoch": epoch, "epochs": epochs, "fraction": round(fraction, 4), "eta_s": eta_s, "metrics": dict(metrics)}
-        self._write(record, message)
+        # A new epoch is worth telling soon; within an epoch, every few seconds is enough.
+        new_epoch = epoch != self._last_epoch and time.monotonic() - self._last_write >= self._new_epoch_every
+        self._last_epoch = epoch
+        self._write(record, message, force=new_epoch)
 
     def cancelled(self) -> bool:
         now = time.monotonic()

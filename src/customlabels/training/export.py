@@ -53,8 +53,10 @@ def export_model(
     example = torch.zeros((1, 3, recipe.image_size, recipe.image_size))
     onnx_path = out_dir / MODEL_FILE
     with warnings.catch_warnings():
-        # Why: without onnxscript only the TorchScript exporter is available, and it announces its deprecation.
+        # Why: without onnxscript only the TorchScript exporter is available, and it announces its deprecation;
+        # it also notes that the mirror (a Slice with step -1) cannot be constant-folded, which is expected.
         warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Constant folding", category=UserWarning)
         torch.onnx.export(
             model,
             (example,),

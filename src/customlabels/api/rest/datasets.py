@@ -39,10 +39,11 @@ def delete_dataset(ctx: ContextDep, project: str, kind: DatasetType) -> schemas.
 
 
 # A dropped folder sends one file part and one path field per image: thousands, not Starlette's default 1000.
-UPLOAD_LIMITS = {"max_files": uploads.MAX_ARCHIVE_MEMBERS, "max_fields": uploads.MAX_ARCHIVE_MEMBERS + 10}
-
-
-@router.post("/datasets/{kind}/uploads", status_code=status.HTTP_202_ACCEPTED, form_limits=UPLOAD_LIMITS)
+@router.post(
+    "/datasets/{kind}/uploads",
+    status_code=status.HTTP_202_ACCEPTED,
+    form_limits={"max_files": uploads.MAX_ARCHIVE_MEMBERS, "max_fields": uploads.MAX_ARCHIVE_MEMBERS + 10},
+)
 def upload(
     ctx: ContextDep,
     project: str,

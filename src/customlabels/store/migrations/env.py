@@ -1,5 +1,6 @@
 from alembic import context
 
+from customlabels.store import console_tables  # noqa: F401 - registers the console's tables
 from customlabels.store.tables import Base
 
 connection = context.config.attributes["connection"]
