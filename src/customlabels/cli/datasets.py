@@ -8,6 +8,7 @@ import click
 from customlabels.cli.main import CliState, settings_options
 from customlabels.cli.output import user_errors
 from customlabels.cli.projects import project_arn
+from customlabels.datasets.importers.choose import FORMATS
 from customlabels.errors import ResourceNotFound
 from customlabels.service import datasets as service
 from customlabels.service.projects import describe_project
@@ -15,7 +16,6 @@ from customlabels.service.projects import describe_project
 dataset_type_option = click.option(
     "--type", "dataset_type", type=click.Choice(["train", "test"], case_sensitive=False), default="train", show_default=True
 )
-FORMATS = ["auto", "folders", "csv", "voc", "groundtruth", "coco", "yolo"]
 
 
 @click.group()
@@ -59,7 +59,7 @@ def import_(
 
     Creates the dataset, or adds to it (replacing entries of the same image) if it exists.
     """
-    from customlabels.cli.plans import build_plan
+    from customlabels.datasets.importers.choose import plan_path
     from customlabels.service.imports import import_plan
 
     with user_errors():
@@ -67,7 +67,7 @@ def import_(
         name = arn_of_project.split("/")[-2]
         stamp = time.strftime("%Y%m%dT%H%M%S")
         prefix = f"{name}/{dataset_type.lower()}/"
-        plan = build_plan(source, format_=format_, images=images, bucket=bucket, prefix=prefix)
+        plan = plan_path(source, format_=format_, images=images, bucket=bucket, prefix=prefix)
         result = import_plan(
             state.context(),
             project_arn=arn_of_project,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from customlabels.datasets import importers
+from customlabels.datasets.importers.choose import plan_path
 from customlabels.datasets.importers.plan import (
     ImportPlan,
     is_hidden,
@@ -136,29 +136,7 @@ def _plan(root: Path, format_: str, prefix: str) -> ImportPlan:
     if not root.is_dir() or not any(root.iterdir()):
         raise InvalidParameter("Nothing to import: the upload holds no files.")
     try:
-        kind = importers.detect_format(root) if format_ == "auto" else format_
-        if kind == "folders":
-            return importers.plan_folders(root, bucket=BUCKET, prefix=prefix)
-        if kind == "voc":
-            return importers.plan_voc(root, bucket=BUCKET, prefix=prefix)
-        if kind == "yolo":
-            return importers.plan_yolo(root, bucket=BUCKET, prefix=prefix)
-        labels_file = _labels_file(root, kind)
-        images = root / "images" if (root / "images").is_dir() else root
-        if kind == "csv":
-            return importers.plan_csv(labels_file, images, bucket=BUCKET, prefix=prefix)
-        if kind == "coco":
-            return importers.plan_coco(labels_file, images, bucket=BUCKET, prefix=prefix)
-        return importers.plan_groundtruth(labels_file, images)
+        return plan_path(root, format_=format_, bucket=BUCKET, prefix=prefix)
     except ValueError as error:
         raise InvalidParameter(str(error)) from error
 
-
-_SUFFIXES = {"csv": (".csv",), "coco": (".json",), "groundtruth": (".manifest", ".jsonl")}
-
-
-def _labels_file(root: Path, kind: str) -> Path:
-    found = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES.get(kind, ()))
-    if len(found) != 1:
-        raise InvalidParameter(f"The upload should hold exactly one {kind} file ({' or '.join(_SUFFIXES.get(kind, ()))}) at its top.")
-    return found[0]
