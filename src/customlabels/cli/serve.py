@@ -59,7 +59,7 @@ def _welcome(state: CliState, data_dir: Path, host: str, port: int, credentials,
     where = f"S3 store {s3_endpoint}" if s3_endpoint else f"local buckets in {data_dir / 'buckets'}"
     made = " (new, kept in credentials.json)" if credentials.created else ""
     state.output.say(
-        f"[bold]customlabels[/bold] on {url}  ·  data in {data_dir}  ·  {where}\n"
+        f"[bold]customlabels[/bold] on {url}  ·  console {url}/console  ·  data in {data_dir}  ·  {where}\n"
         f"  AWS_ACCESS_KEY_ID={credentials.access_key_id}{made}\n"
         f"  AWS_SECRET_ACCESS_KEY={credentials.secret_access_key}\n"
         f"  AWS_ENDPOINT_URL_REKOGNITION={url}"
