@@ -173,7 +173,7 @@ def test_image_level_lines_have_one_distinct_attribute_per_label() -> None:
 
 
 def test_detection_lines_need_an_image_size_and_share_one_class_map() -> None:
-    with pytest.raises(ValueError, match="image size"):
+    with pytest.raises(ValueError, match="image_size"):
         entry_line("s3://b/x.jpg", boxes=[BoundingBox("cat", 1, 2, 3, 4)])
     lines = with_one_class_map(
         [
