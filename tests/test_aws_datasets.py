@@ -319,3 +319,11 @@ def test_delete_dataset_and_project(rekognition, buckets, project):
         "ProjectDescriptions"
     ]:
         assert time.monotonic() < deadline
+
+
+def test_copying_an_empty_dataset_gives_an_empty_dataset(rekognition, project):
+    empty = rekognition.create_dataset(ProjectArn=project, DatasetType="TRAIN")["DatasetArn"]
+    copy = rekognition.create_dataset(ProjectArn=project, DatasetType="TEST", DatasetSource={"DatasetArn": empty})["DatasetArn"]
+    description = wait_dataset(rekognition, copy)
+    assert description["Status"] == "CREATE_COMPLETE"
+    assert description["DatasetStats"]["TotalEntries"] == 0

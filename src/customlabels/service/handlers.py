@@ -56,17 +56,30 @@ class _DatasetJob:
         bucket, key = parse_s3_uri(source_ref)
         return self.ctx.blobs.get(bucket, key)
 
-    def validated(self, lines: list[str]) -> tuple[list[ManifestEntry], str | None]:
+    def validated(self, lines: list[str], *, allow_empty: bool = False) -> tuple[list[ManifestEntry], str | None]:
         """The entries to store, or a reason to refuse them all."""
         if len(lines) > MAX_MANIFEST_LINES:
             return [], f"The manifest file has {len(lines)} lines; at most {MAX_MANIFEST_LINES} are allowed."
         entries = validate_lines(lines, self.read_image)
-        if not entries:
+        if not entries and not allow_empty:
             return [], "The manifest file is empty."
         if too_many_invalid(entries):
             invalid = sum(entry.has_errors for entry in entries)
             return [], TOO_MANY_INVALID.format(invalid=invalid, total=len(entries))
         return last_per_source_ref(entries), None
+
+    def store(self, job: JobRecord, lines: list[str], *, done_status: str, done_message: str, allow_empty: bool = False) -> None:
+        """Validates the lines and stores them all, or none with the reason, ending the operation's state."""
+        entries, refusal = self.validated(lines, allow_empty=allow_empty)
+        with self.ctx.db.session() as session:
+            dataset = session.scalar(select(Dataset).where(Dataset.arn == job.resource_arn))
+            if dataset is None:
+                return
+            if refusal:
+                ds.set_status(dataset, self.failed_status, refusal, "CLIENT_ERROR", self.ctx.clock())
+                return
+            upsert_entries(session, dataset.id, entries)
+            ds.set_status(dataset, done_status, done_message, "SUCCESS", self.ctx.clock())
 
 
 class CreateDataset(_DatasetJob):
@@ -78,17 +91,8 @@ class CreateDataset(_DatasetJob):
         else:
             bucket, key = parse_s3_uri(job.payload["manifest"])
             lines = self.ctx.blobs.get(bucket, key).decode("utf-8", errors="replace").splitlines()
-        entries, refusal = self.validated(lines) if lines or "manifest" in job.payload else ([], None)
-        with self.ctx.db.session() as session:
-            dataset = session.scalar(select(Dataset).where(Dataset.arn == job.resource_arn))
-            if dataset is None:
-                return
-            if refusal:
-                ds.set_status(dataset, ds.CREATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
-                return
-            upsert_entries(session, dataset.id, entries)
-            message = "The dataset was successfully created from the manifest file."
-            ds.set_status(dataset, ds.CREATE_COMPLETE, message, "SUCCESS", self.ctx.clock())
+        message = "The dataset was successfully created from the manifest file."
+        self.store(job, lines, done_status=ds.CREATE_COMPLETE, done_message=message, allow_empty="copy_from" in job.payload)
 
     def _source_lines(self, arn: str) -> list[str]:
         with self.ctx.db.session() as session:
@@ -98,16 +102,8 @@ class CreateDataset(_DatasetJob):
 
 class UpdateEntries(_DatasetJob):
     def run(self, job: JobRecord) -> None:
-        entries, refusal = self.validated(job.payload["lines"].splitlines())
-        with self.ctx.db.session() as session:
-            dataset = session.scalar(select(Dataset).where(Dataset.arn == job.resource_arn))
-            if dataset is None:
-                return
-            if refusal:
-                ds.set_status(dataset, ds.UPDATE_FAILED, refusal, "CLIENT_ERROR", self.ctx.clock())
-                return
-            upsert_entries(session, dataset.id, entries)
-            ds.set_status(dataset, ds.UPDATE_COMPLETE, "The dataset was successfully updated.", "SUCCESS", self.ctx.clock())
+        message = "The dataset was successfully updated."
+        self.store(job, job.payload["lines"].splitlines(), done_status=ds.UPDATE_COMPLETE, done_message=message)
 
 
 class DistributeEntries(_DatasetJob):
