@@ -96,8 +96,6 @@ def train_and_evaluate(ctx: Context, version: Version, progress: DatabaseProgres
     _set(ctx, version.arn, outputs=json.dumps(outputs))
     if not data.ok:
         raise TrainingFailed(_failure_message(data))
-    if data.use_case == OBJECT_LOCALIZATION:
-        raise TrainingFailed("Object localization models cannot be trained by this server version yet.")
     bundle = train_bundle(ctx, version, data, progress)
     evaluation = evaluate_bundle(ctx, version, data, bundle, progress)
     outputs.update(evaluation.outputs)
@@ -106,7 +104,7 @@ def train_and_evaluate(ctx: Context, version: Version, progress: DatabaseProgres
         "status_message": "The model is ready to run.",
         "training_end": time.time(),
         "billable_seconds": int(time.monotonic() - started),
-        "task": "multi_label" if data.multi_label else "classification",
+        "task": "detection" if data.use_case == OBJECT_LOCALIZATION else "multi_label" if data.multi_label else "classification",
         "f1_score": evaluation.f1_score,
         "outputs": json.dumps(outputs),
         "progress": None,
