@@ -185,7 +185,11 @@ def latency(bundle: Path, dataset: Dataset) -> dict[str, Any]:
 
 def trained(dataset: Dataset, overrides: Mapping[str, Any], budget: float | None, work: Path) -> dict[str, Any]:
     recipe = choose_detection_recipe(
-        num_images=len(dataset.train), num_labels=len(dataset.labels), time_budget_s=budget, overrides=overrides
+        num_images=len(dataset.train),
+        num_labels=len(dataset.labels),
+        time_budget_s=budget,
+        overrides=overrides,
+        samples=dataset.train,
     )
     print(f"{dataset.name}: {recipe}", file=sys.stderr, flush=True)
     began = time.perf_counter()

@@ -1,5 +1,6 @@
 """A real customlabels server in a subprocess, for tests that drive it over HTTP."""
 
+import json
 import os
 import signal
 import socket
@@ -95,3 +96,8 @@ class RunningServer:
             config=Config(retries={"max_attempts": 1, "mode": "standard"}),
             **credentials,
         )
+
+
+TINY_EPOCHS = 20
+# The tiny test backbone learns colours in seconds at this rate; the automatic recipe is for real backbones.
+TINY_RECIPE_JSON = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": TINY_EPOCHS, "learning_rate": 0.01, "label_smoothing": 0.0})

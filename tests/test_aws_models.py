@@ -14,18 +14,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.images import classification_line, jpeg, png, put
-from tests.server import RunningServer
+from tests.server import RunningServer, TINY_RECIPE_JSON
 from tests.test_aws_datasets import wait_dataset
 
 FAST = {"Delay": 1, "MaxAttempts": 180}
 COLORS = {"red": (220, 30, 30), "blue": (30, 30, 220)}
-TINY_RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 40})
 
 
 @pytest.fixture(scope="module")
 def model_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     server = RunningServer(
-        tmp_path_factory.mktemp("models") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE}
+        tmp_path_factory.mktemp("models") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE_JSON}
     ).start()
     yield server
     server.stop()
@@ -256,7 +255,7 @@ def test_deleting_a_version_in_training_cancels_it(client, model_server, trained
     started = subprocess.run(
         [sys.executable, "-m", "customlabels", "models", "train", project, "--version", "long", "--epochs", "100000", "--no-wait", "--json",
          "--data-dir", str(model_server.data_dir)],
-        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE},
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE_JSON},
     )
     assert started.returncode == 0, started.stderr
     arn = json.loads(started.stdout)["ProjectVersionArn"]

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from tests.images import jpeg
+from tests.server import TINY_RECIPE_JSON
 
-RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 40})
 COLORS = {"red": (220, 30, 30), "green": (30, 200, 30)}
 
 
 def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "CUSTOMLABELS_TRAINING_RECIPE": RECIPE}
+    env = {"PATH": "/usr/bin:/bin", "CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE_JSON}
     result = subprocess.run([sys.executable, "-m", "customlabels", *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=300, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} exited {result.returncode}: {result.stdout}\n{result.stderr}")

@@ -19,11 +19,10 @@ from urllib.parse import quote
 import pytest
 
 from tests.images import jpeg
-from tests.server import ACCESS_KEY, SECRET_KEY, RunningServer
+from tests.server import ACCESS_KEY, SECRET_KEY, RunningServer, TINY_EPOCHS, TINY_RECIPE_JSON
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TINY_RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 40})
 COLOURS = {"apple": (200, 30, 30), "banana": (230, 210, 40)}
 TRAINING_TIMEOUT_MS = 150_000
 
@@ -32,7 +31,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = RunningServer(tmp_path_factory.mktemp("console") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE}).start()
+    server = RunningServer(tmp_path_factory.mktemp("console") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE_JSON}).start()
     yield server
     server.stop()
 
@@ -218,7 +217,7 @@ def test_splitting_and_training_show_progress_then_the_evaluation(page, artifact
     page.get_by_role("heading", name="Model v1", exact=True).wait_for()
     shot(page, artifacts, "06-training")
     epochs = _follow_training(page)
-    assert any(re.fullmatch(r"Epoch \d+ of 40", text) for text in epochs), epochs
+    assert any(re.fullmatch(rf"Epoch \d+ of {TINY_EPOCHS}", text) for text in epochs), epochs
     metrics = page.locator("[data-label-metrics] tbody tr").all_inner_texts()
     assert sorted(row.split("\t")[0] for row in metrics) == ["apple", "banana"]
     assert page.locator("[data-curves] figure").count() == 2

@@ -8,16 +8,15 @@ import httpx
 import pytest
 
 from tests.images import jpeg
-from tests.server import ACCESS_KEY, SECRET_KEY, RunningServer
+from tests.server import ACCESS_KEY, SECRET_KEY, TINY_EPOCHS, TINY_RECIPE_JSON, RunningServer
 from tests.test_rest_api import upload, wait_dataset
 
-TINY_RECIPE = json.dumps({"backbone": "tiny-test", "image_size": 64, "epochs": 8})
 COLOURS = {"red": (220, 30, 30), "blue": (30, 30, 220)}
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    server = RunningServer(tmp_path_factory.mktemp("rest-models") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE}).start()
+    server = RunningServer(tmp_path_factory.mktemp("rest-models") / "data", extra_env={"CUSTOMLABELS_TRAINING_RECIPE": TINY_RECIPE_JSON}).start()
     with httpx.Client(base_url=server.url + "/api/v1", auth=(ACCESS_KEY, SECRET_KEY), timeout=60) as client:
         yield client
     server.stop()
@@ -65,7 +64,7 @@ def trained(api: httpx.Client) -> dict:  # type: ignore[type-arg]
 def test_training_reports_its_epochs_while_it_runs(trained: dict) -> None:  # type: ignore[type-arg]
     epochs = [p for p in trained["progress"] if p.get("epoch")]
     assert epochs, f"no epoch progress seen: {trained['progress']}"
-    assert all(p["epochs"] == 8 and 1 <= p["epoch"] <= 8 and 0 <= p["fraction"] <= 1 for p in epochs)
+    assert all(p["epochs"] == TINY_EPOCHS and 1 <= p["epoch"] <= TINY_EPOCHS and 0 <= p["fraction"] <= 1 for p in epochs)
     assert trained["model"]["progress"] is None and trained["model"]["task"] == "classification"
 
 

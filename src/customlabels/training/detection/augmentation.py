@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from customlabels.training.detection.letterbox import Placement, fit, render
+from customlabels.training.detection.letterbox import FILL, Placement, fit, render
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class BoxAugmentation:
     # A box cut by the crop is kept, clipped, while this share of its area is still in view.
     min_visible: float = 0.4
     min_side: float = 2.0
+    # The share of views that are mosaics of four images, each in a quarter around a random centre.
+    mosaic: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 < self.min_zoom <= self.max_zoom or self.max_aspect_change < 1 or not 0 < self.min_visible <= 1:
@@ -59,11 +61,18 @@ def random_placement(width: int, height: int, size: int, rng: np.random.Generato
 
 
 def place_boxes(
-    boxes: np.ndarray, labels: np.ndarray, placement: Placement, size: int, augmentation: BoxAugmentation
+    boxes: np.ndarray,
+    labels: np.ndarray,
+    placement: Placement,
+    size: int,
+    augmentation: BoxAugmentation,
+    height: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes in input pixels, clipped to the input; those mostly cut away or too thin to see are dropped."""
+    """Boxes in input pixels, clipped to the input (size wide, height or size high); those mostly cut away or
+    too thin to see are dropped."""
     placed = placement.to_input(boxes)
-    clipped = np.clip(placed, 0.0, float(size))
+    limit = np.array([size, height or size, size, height or size], dtype=np.float64)
+    clipped = np.clip(placed, 0.0, limit)
     area = _area(placed)
     visible = _area(clipped)
     sides = np.minimum(clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1])
@@ -86,6 +95,41 @@ def augmented_view(
         pixels = np.ascontiguousarray(pixels[:, ::-1])
         placed = flip_boxes(placed, size)
     return View(jitter_colour(pixels, rng, augmentation), placed, kept_labels)
+
+
+def mosaic_view(
+    parts: list[tuple[Image.Image, np.ndarray, np.ndarray]],
+    size: int,
+    rng: np.random.Generator,
+    augmentation: BoxAugmentation,
+) -> View:
+    """Four (image, boxes, labels) in the quarters around a random centre, each touching it with a corner."""
+    centre_x, centre_y = (int(rng.integers(size // 4, 3 * size // 4 + 1)) for _ in range(2))
+    canvas = np.full((size, size, 3), FILL, dtype=np.uint8)
+    all_boxes, all_labels = [], []
+    for quarter, (image, boxes, labels) in enumerate(parts[:4]):
+        right, bottom = quarter % 2 == 1, quarter >= 2
+        x0, y0 = (centre_x if right else 0), (centre_y if bottom else 0)
+        width, height = (size - centre_x if right else centre_x), (size - centre_y if bottom else centre_y)
+        if width < 1 or height < 1:
+            continue
+        # Half the letterbox fit, zoomed: the objects keep 0.5-1x... of their plain size at the default zooms.
+        zoom = math.exp(rng.uniform(math.log(augmentation.min_zoom), math.log(augmentation.max_zoom))) / 2
+        scale = zoom * size / max(image.width, image.height)
+        inner_width, inner_height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
+        left = 0 if right else width - inner_width
+        top = 0 if bottom else height - inner_height
+        placement = Placement(image.width, image.height, inner_width, inner_height, left, top)
+        canvas[y0 : y0 + height, x0 : x0 + width] = render(image, placement, width, height)
+        placed, kept = place_boxes(boxes, labels, placement, width, augmentation, height)
+        all_boxes.append(placed + np.array([x0, y0, x0, y0], dtype=np.float64))
+        all_labels.append(kept)
+    merged = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4))
+    merged_labels = np.concatenate(all_labels) if all_labels else np.zeros(0, dtype=np.int64)
+    if augmentation.flip and rng.random() < 0.5:
+        canvas = np.ascontiguousarray(canvas[:, ::-1])
+        merged = flip_boxes(merged, size)
+    return View(jitter_colour(canvas, rng, augmentation), merged, merged_labels)
 
 
 def plain_view(image: Image.Image, boxes: np.ndarray, labels: np.ndarray, size: int) -> View:

@@ -40,6 +40,9 @@ class LitePanBody(nn.Module):
         first = self.parts[0]
         return [*first, *self.parts[1], *self.parts[2], self.neck]
 
+    def new_modules(self) -> list[nn.Module]:
+        return [self.neck]
+
 
 def _out_channels(part: nn.Sequential) -> int:
     last = [module for module in part.modules() if isinstance(module, nn.BatchNorm2d)][-1]
@@ -72,3 +75,6 @@ class TinyBody(nn.Module):
 
     def stage_modules(self) -> list[nn.Module]:
         return [*self.units, self.neck]
+
+    def new_modules(self) -> list[nn.Module]:
+        return [self]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from customlabels.training.detection.augmentation import BoxAugmentation, View, augmented_view, plain_view
+from customlabels.training.detection.augmentation import BoxAugmentation, View, augmented_view, mosaic_view, plain_view
 from customlabels.training.detection.letterbox import Placement, fit
 from customlabels.training.detection.orientation import load_oriented
 from customlabels.training.detection.sample import DetectionSample
@@ -86,7 +86,12 @@ def batches(
             source = sources[int(position)]
             # Seeded per image and epoch, so the views do not depend on the batch size or the thread.
             rng = np.random.default_rng([seed, epoch, int(position)])
-            views.append(augmented_view(source.image, source.boxes, source.labels, size, rng, augmentation))
+            if rng.random() < augmentation.mosaic:
+                others = rng.choice(len(sources), size=3)
+                parts = [(s.image, s.boxes, s.labels) for s in (source, *(sources[int(i)] for i in others))]
+                views.append(mosaic_view(parts, size, rng, augmentation))
+            else:
+                views.append(augmented_view(source.image, source.boxes, source.labels, size, rng, augmentation))
         return Batch(np.stack([v.pixels for v in views]), [v.boxes for v in views], [v.labels for v in views])
 
     # Why a thread: Pillow resizes and NumPy jitters without the GIL while torch trains on the batch before.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from customlabels.training.detection.model import Detector
@@ -20,6 +20,8 @@ class DetectorSpec:
     # "coco" (a whole detector), "imagenet" (the backbone only) or "none".
     pretraining: str
     head_channels: int
+    # Recipe fields that suit this detector better than DetectionRecipe's defaults.
+    recipe_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 Builder = Callable[[DetectorSpec, int, int, "str | Path | None", bool], "Detector"]
@@ -90,10 +92,39 @@ def _build_tiny(spec: DetectorSpec, num_labels: int, size: int, weights: str | P
     return Detector(body, head)
 
 
-register_detector(DetectorSpec("nanodet-g", native_size=416, pretraining="coco", head_channels=128), _build_nanodet)
+register_detector(
+    # Frozen: the stem and the first CSP stage (stride 4), the costliest to train per parameter.
+    DetectorSpec("nanodet-g", native_size=416, pretraining="coco", head_channels=128, recipe_defaults={"frozen_stages": 2}),
+    _build_nanodet,
+)
 for _index in range(3):
     register_detector(
-        DetectorSpec(f"efficientnet-lite{_index}-pan", native_size=416, pretraining="imagenet", head_channels=96),
+        # Frozen: the stem and the blocks of stages 1 and 2 (strides 2 and 4).
+        DetectorSpec(
+            f"efficientnet-lite{_index}-pan",
+            native_size=416,
+            pretraining="imagenet",
+            head_channels=96,
+            recipe_defaults={"frozen_stages": 4},
+        ),
         _build_lite,
     )
-register_detector(DetectorSpec("tiny-test", native_size=96, pretraining="none", head_channels=32), _build_tiny)
+register_detector(
+    DetectorSpec(
+        "tiny-test",
+        native_size=64,
+        pretraining="none",
+        head_channels=32,
+        recipe_defaults={
+            "epochs": 40,
+            "batch_size": 4,
+            "learning_rate": 1e-2,
+            "body_lr_scale": 1.0,
+            "frozen_stages": 0,
+            "weight_decay": 1e-4,
+            "validation_fraction": 0.0,
+            "threads": 1,
+        },
+    ),
+    _build_tiny,
+)

@@ -63,7 +63,7 @@ def fit_detector(
     index = _label_index(labels)
     if not samples:
         raise ValueError("no training images")
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(recipe.threads or os.cpu_count() or 1)
     torch.manual_seed(seed)
     train_rows, validation_rows = validation_split(
         [Sample(sample.path, sample.labels) for sample in samples], fraction=recipe.validation_fraction, seed=seed
@@ -96,19 +96,20 @@ def _optimizer(model: Detector, recipe: DetectionRecipe) -> torch.optim.Optimize
     stages = model.body.stage_modules()
     for stage in stages[: recipe.frozen_stages]:
         stage.requires_grad_(False)
-    body = [p for p in model.body.parameters() if p.requires_grad]
+    new = {id(p) for module in [model.head, *model.body.new_modules()] for p in module.parameters()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
     groups = [
-        {"params": body, "lr": recipe.learning_rate * recipe.body_lr_scale},
-        {"params": list(model.head.parameters()), "lr": recipe.learning_rate},
+        {"params": [p for p in trainable if id(p) not in new], "lr": recipe.learning_rate * recipe.body_lr_scale},
+        {"params": [p for p in trainable if id(p) in new], "lr": recipe.learning_rate},
     ]
     return torch.optim.AdamW(groups, weight_decay=recipe.weight_decay)
 
 
 def _set_train_mode(model: Detector) -> None:
     model.train()
-    if getattr(model.body, "freeze_batchnorm", False):
+    if model.body.freeze_batchnorm:
         # Why: batch statistics of a few large images are noisy; the pretrained running statistics are kept.
-        for module in model.body.modules():
+        for module in model.modules():
             if isinstance(module, nn.BatchNorm2d):
                 module.eval()
 
@@ -133,7 +134,9 @@ def _train(
 ) -> dict[str, float]:
     optimizer = _optimizer(model, recipe)
     base_rates = [group["lr"] for group in optimizer.param_groups]
-    augmentation = BoxAugmentation(min_zoom=recipe.min_zoom, max_zoom=recipe.max_zoom, flip=recipe.flip)
+    augmentation = BoxAugmentation(
+        min_zoom=recipe.min_zoom, max_zoom=recipe.max_zoom, flip=recipe.flip, mosaic=recipe.mosaic
+    )
     per_epoch = steps_per_epoch(len(sources), recipe.batch_size)
     warmup = max(1.0, recipe.warmup_epochs * per_epoch)
     deadline = started + recipe.time_budget_s if recipe.time_budget_s is not None else None

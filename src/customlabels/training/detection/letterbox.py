@@ -67,13 +67,14 @@ def fit(width: int, height: int, size: int) -> Placement:
     return Placement(width, height, inner_width, inner_height, (size - inner_width) // 2, (size - inner_height) // 2)
 
 
-def render(image: Image.Image, placement: Placement, size: int) -> np.ndarray:
-    """uint8 [size, size, 3]: the image resized (Pillow's antialiased bilinear) and pasted; outside it, FILL."""
+def render(image: Image.Image, placement: Placement, size: int, height: int | None = None) -> np.ndarray:
+    """uint8 [height or size, size, 3]: the image resized (Pillow's antialiased bilinear) and pasted; outside
+    it, FILL."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     if rgb.size != (placement.width, placement.height):
         raise ValueError(f"the placement is for a {placement.width}x{placement.height} image, not {rgb.size}")
     resized = rgb.resize((placement.inner_width, placement.inner_height), Image.Resampling.BILINEAR)
-    canvas = Image.new("RGB", (size, size), (FILL, FILL, FILL))
+    canvas = Image.new("RGB", (size, height or size), (FILL, FILL, FILL))
     # Pillow clips a paste that runs past the canvas, which is how augmentation crops.
     canvas.paste(resized, (placement.left, placement.top))
     return np.asarray(canvas, dtype=np.uint8)

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 from torch import nn
 
 from customlabels.training.detection.head import GflHead, centers, distance_to_box, integral
 
 
+class Body(Protocol):
+    """An nn.Module: normalised RGB NCHW -> one feature map per stride, out_channels each."""
+
+    strides: tuple[int, ...]
+    out_channels: int
+    # Whether BatchNorm keeps its running statistics while training (pretrained bodies).
+    freeze_batchnorm: bool
+
+    def __call__(self, images: torch.Tensor) -> list[torch.Tensor]: ...
+
+    def stage_modules(self) -> list[nn.Module]:
+        """From the input on, for freezing the first ones."""
+        ...
+
+    def new_modules(self) -> list[nn.Module]:
+        """Randomly initialised parts, which learn at the head's rate."""
+        ...
+
+
 class Detector(nn.Module):
     """forward: normalised RGB NCHW -> [N, A, 4 + labels]: x1, y1, x2, y2 in input pixels, then label scores."""
 
-    def __init__(self, body: nn.Module, head: GflHead) -> None:
+    body: Body
+
+    def __init__(self, body: Body, head: GflHead) -> None:
         super().__init__()
+        if not isinstance(body, nn.Module):
+            raise TypeError("a detector body must be an nn.Module")
         self.body = body
         self.head = head
         self.strides: tuple[int, ...] = tuple(body.strides)

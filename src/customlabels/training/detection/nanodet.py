@@ -100,6 +100,7 @@ class NanoDetBody(nn.Module):
 
     out_channels = NECK_CHANNELS
     strides = (8, 16, 32)
+    freeze_batchnorm = False  # folded into the convolutions
 
     def __init__(self) -> None:
         super().__init__()
@@ -119,6 +120,9 @@ class NanoDetBody(nn.Module):
     def stage_modules(self) -> list[nn.Module]:
         """From the input on, for freezing the first ones: stem, CSP stages, neck."""
         return [self.stem, *self.stages, self.neck]
+
+    def new_modules(self) -> list[nn.Module]:
+        return []
 
     def graph_convs(self) -> list[nn.Conv2d]:
         """The convolutions in the order the TF.js graph numbers them (backbone, then the PAN laterals)."""

@@ -5,25 +5,33 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from customlabels.training.detection.detectors import detector_spec
+from customlabels.training.detection.sample import DetectionSample
 
 DEFAULT_DETECTOR = "nanodet-g"
 MIN_EPOCHS = 4
+# Input sizes to choose from, and the side (square root of the area, in input pixels) that the dataset's
+# small boxes (its 10th percentile) should keep.
+INPUT_SIZES = (320, 416, 512)
+SMALL_BOX_PIXELS = 24.0
+SMALL_BOX_PERCENTILE = 10
 
 
 @dataclass(frozen=True)
 class DetectionRecipe:
     detector: str = DEFAULT_DETECTOR
     image_size: int = 416
-    epochs: int = 60
+    epochs: int = 80
     batch_size: int = 8
-    learning_rate: float = 2e-3
-    # The pretrained body learns at learning_rate * body_lr_scale, the head at learning_rate.
-    body_lr_scale: float = 0.5
+    learning_rate: float = 5e-3
+    # The pretrained body learns at learning_rate * body_lr_scale; the head (and any new neck) at learning_rate.
+    body_lr_scale: float = 0.2
     weight_decay: float = 0.05
     # How many of the body's first stages stay frozen (the stem counts as one).
     frozen_stages: int = 1
@@ -31,8 +39,12 @@ class DetectionRecipe:
     min_zoom: float = 0.6
     max_zoom: float = 1.6
     flip: bool = True
+    mosaic: float = 0.5
     validation_fraction: float = 0.1
     patience: int = 12
+    # Torch threads; 0: one per core. Why not always all: a small model's many small ops spend more time
+    # waiting for a second busy core than computing.
+    threads: int = 0
     # Training shortens its epochs when it measures that it would overrun this budget.
     time_budget_s: float | None = None
     # The pretrained weights (a file, folder or URL); None: those installed on this machine.
@@ -47,7 +59,7 @@ class CostModel:
     """Seconds on a 2-core CPU; training and validation scale with the input area and the detector."""
 
     read_per_image: float = 0.02
-    train_per_image: float = 0.10  # one augmented image through a training step, NanoDet-g at 416 px
+    train_per_image: float = 0.12  # one augmented image through a training step, NanoDet-g at 416 px
     validate_per_image: float = 0.05
     export: float = 8.0
 
@@ -83,14 +95,37 @@ def default_budget_s(num_images: int) -> float:
     return 600.0 * max(0.2, num_images / 150) ** 0.7
 
 
+def input_size_for(box_scales: Sequence[float]) -> int:
+    """The smallest input size at which the small boxes keep SMALL_BOX_PIXELS; box_scales are each box's
+    sqrt(width * height) / its image's longer side (the letterbox maps that side to the input size)."""
+    if not len(box_scales):
+        return INPUT_SIZES[1]
+    small = float(np.percentile(np.asarray(box_scales, dtype=np.float64), SMALL_BOX_PERCENTILE))
+    return next((size for size in INPUT_SIZES if small * size >= SMALL_BOX_PIXELS), INPUT_SIZES[-1])
+
+
+def box_scales(samples: Sequence[DetectionSample]) -> list[float]:
+    """Each box's sqrt(width * height) over its image's longer side (reads the image headers only)."""
+    from PIL import Image
+
+    scales = []
+    for sample in samples:
+        with Image.open(sample.path) as image:
+            longer = max(image.size)
+        scales.extend(math.sqrt(max(w, 0.0) * max(h, 0.0)) / longer for _, _, _, w, h in sample.boxes)
+    return scales
+
+
 def choose_detection_recipe(
     *,
     num_images: int,
     num_labels: int,
     time_budget_s: float | None = None,
     overrides: Mapping[str, Any] | None = None,
+    samples: Sequence[DetectionSample] | None = None,
 ) -> DetectionRecipe:
-    """The recipe that measured best, with epochs cut to fit the time budget; overrides win."""
+    """The recipe that measured best, its input size fitted to the samples' small boxes when they are given
+    (reading their image headers), epochs cut to fit the time budget; overrides win."""
     overrides = dict(overrides or {})
     unknown = set(overrides) - {field.name for field in dataclasses.fields(DetectionRecipe)}
     if unknown:
@@ -99,8 +134,10 @@ def choose_detection_recipe(
         raise ValueError("a detector needs at least one image and one label")
     budget = time_budget_s if time_budget_s is not None else default_budget_s(num_images)
     detector = overrides.get("detector", DEFAULT_DETECTOR)
-    recipe = DetectionRecipe(detector=detector, image_size=detector_spec(detector).native_size, time_budget_s=budget)
-    recipe = dataclasses.replace(recipe, **overrides)
+    spec = detector_spec(detector)
+    size = input_size_for(box_scales(samples)) if samples and spec.pretraining != "none" else spec.native_size
+    recipe = DetectionRecipe(detector=detector, image_size=size, time_budget_s=budget)
+    recipe = dataclasses.replace(recipe, **{**spec.recipe_defaults, **overrides})
     if "epochs" not in overrides:
         estimate = estimate_seconds(recipe, num_images)
         per_epoch = estimate["training"] / max(recipe.epochs, 1)
