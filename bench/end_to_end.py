@@ -1,0 +1,169 @@
+"""End to end through the AWS API: CreateProjectVersion → TRAINING_COMPLETED on clothing, then DetectCustomLabels
+latency against the bare ONNX forward pass, throughput with concurrent clients, and the server's peak memory.
+
+    .venv/bin/python bench/end_to_end.py          # writes bench/results/end_to_end.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.images import classification_line, put  # noqa: E402
+from tests.server import RunningServer  # noqa: E402
+
+DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+RESULTS = Path(__file__).resolve().parent / "results" / "end_to_end.json"
+LATENCY_REQUESTS = 200
+THROUGHPUT_SECONDS = 15.0
+CLIENTS = 4
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="customlabels-bench-") as folder:
+        server = RunningServer(Path(folder) / "data").start()
+        try:
+            results = run(server)
+        finally:
+            server.stop()
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+def run(server: RunningServer) -> dict[str, Any]:
+    client = server.client()
+    project = client.create_project(ProjectName="clothing")["ProjectArn"]
+    for kind, part in (("TRAIN", "train"), ("TEST", "test")):
+        lines = [
+            classification_line(put(server.data_dir / "buckets", "clothing", f"{part}/{p.parent.name}/{p.name}", p.read_bytes()), p.parent.name)
+            for p in sorted((DATA / "clothing" / part).glob("*/*.jpg"))
+        ]
+        put(server.data_dir / "buckets", "clothing", f"{part}.manifest", "\n".join(lines).encode())
+        source = {"GroundTruthManifest": {"S3Object": {"Bucket": "clothing", "Name": f"{part}.manifest"}}}
+        arn = client.create_dataset(ProjectArn=project, DatasetType=kind, DatasetSource=source)["DatasetArn"]
+        while client.describe_dataset(DatasetArn=arn)["DatasetDescription"]["Status"] == "CREATE_IN_PROGRESS":
+            time.sleep(0.5)
+
+    started = time.monotonic()
+    version = client.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": "out"})["ProjectVersionArn"]
+    client.get_waiter("project_version_training_completed").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig={"Delay": 2, "MaxAttempts": 900})
+    training_seconds = time.monotonic() - started
+    [described] = client.describe_project_versions(ProjectArn=project, VersionNames=["v1"])["ProjectVersionDescriptions"]
+    summary_object = described["EvaluationResult"]["Summary"]["S3Object"]
+    summary = json.loads((server.data_dir / "buckets" / summary_object["Bucket"] / summary_object["Name"]).read_bytes())
+    aggregated = summary["AggregatedEvaluationResults"]
+
+    image = (sorted((DATA / "clothing" / "test").glob("*/*.jpg"))[0]).read_bytes()
+    serving = {}
+    for units in (1, 2):
+        client.start_project_version(ProjectVersionArn=version, MinInferenceUnits=units)
+        client.get_waiter("project_version_running").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        time.sleep(1)
+        serving[f"{units}_units"] = {
+            "detect_p50_ms": _latency_p50(server, version, image),
+            "throughput_per_s": _throughput(server, version, image),
+        }
+        client.stop_project_version(ProjectVersionArn=version)
+        while client.describe_project_versions(ProjectArn=project, VersionNames=["v1"])["ProjectVersionDescriptions"][0]["Status"] != "STOPPED":
+            time.sleep(0.5)
+    bare = _bare_forward_p50(server, described, image)
+    return {
+        "clothing": {
+            "end_to_end_training_s": round(training_seconds, 1),
+            "billable_training_s": described["BillableTrainingTimeInSeconds"],
+            "macro_f1": round(aggregated["MacroF1Score"], 4),
+            "micro_f1": round(aggregated["F1Score"], 4),
+            "per_label_f1": {r["Label"]: round(r["Metrics"]["F1Score"], 4) for r in summary["LabelEvaluationResults"]},
+        },
+        "detect": {
+            "bare_onnx_forward_p50_ms": bare,
+            **serving,
+            "ratio_p50_1_unit": round(serving["1_units"]["detect_p50_ms"] / bare, 2),
+            "server_peak_rss_mb": _peak_rss_mb(server.process.pid),  # type: ignore[union-attr]
+            "clients": CLIENTS,
+        },
+    }
+
+
+def _latency_p50(server: RunningServer, version: str, image: bytes) -> float:
+    client = server.client()
+    for _ in range(10):
+        client.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": image})
+    timings = []
+    for _ in range(LATENCY_REQUESTS):
+        started = time.perf_counter()
+        client.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": image})
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def _throughput(server: RunningServer, version: str, image: bytes) -> float:
+    done = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + THROUGHPUT_SECONDS
+
+    def client_loop() -> None:
+        nonlocal done
+        client = server.client()
+        while time.monotonic() < deadline:
+            try:
+                client.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": image})
+            except client.exceptions.ProvisionedThroughputExceededException:
+                continue
+            with lock:
+                done += 1
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        for _ in range(CLIENTS):
+            pool.submit(client_loop)
+    return round(done / THROUGHPUT_SECONDS, 1)
+
+
+def _bare_forward_p50(server: RunningServer, described: dict[str, Any], image: bytes) -> float:
+    """The exported model alone: one ONNX Runtime session with one thread, as an inference unit runs it."""
+    import io
+
+    import onnxruntime
+    from PIL import Image
+
+    from customlabels.training.preprocess import preprocess
+
+    bundle = next(p for p in (server.data_dir / "models").iterdir() if (p / "model.onnx").is_file())
+    spec = json.loads((bundle / "model.json").read_text())
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(bundle / "model.onnx"), options, providers=["CPUExecutionProvider"])
+    batch = preprocess([Image.open(io.BytesIO(image)).convert("RGB")], spec["input"])
+    name = session.get_inputs()[0].name
+    for _ in range(10):
+        session.run(None, {name: batch})
+    timings = []
+    for _ in range(LATENCY_REQUESTS):
+        started = time.perf_counter()
+        session.run(None, {name: batch})
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return -1.0
+
+
+if __name__ == "__main__":
+    main()
