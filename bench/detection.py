@@ -2,7 +2,10 @@
 through the serving path (ONNX Runtime, letterbox, per-label NMS) with evaluation.evaluate_detection.
 
     .venv/bin/python bench/detection.py                       # both datasets, writes bench/results/detection.json
+    .venv/bin/python bench/detection.py --compare 300         # adds "model_choice": each detector, same budget
     .venv/bin/python bench/detection.py --dataset logos --recipe '{"detector": "efficientnet-lite0-pan"}' --out /tmp/x.json
+
+The file keeps the keys a run does not write, so the comparison and the benchmark can be run apart.
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ import resource
 import statistics
 import sys
 import time
-import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from PIL import Image
 
 from customlabels.evaluation import Box, Detection, evaluate_detection
 from customlabels.images import decode_image
 from customlabels.serving.predictor import Predictor
-from customlabels.training.detection import DetectionSample, choose_detection_recipe, train_detector
+from customlabels.training.detection import (
+    DetectionSample,
+    choose_detection_recipe,
+    train_detector,
+)
 
 DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RESULTS = Path(__file__).resolve().parent / "results" / "detection.json"
@@ -35,6 +42,7 @@ TEST_FRACTION = 0.2
 SPLIT_SEED = 0
 MIN_SIDE = 64
 LATENCY_ROUNDS = 3
+COMPARED = ("nanodet-g", "efficientnet-lite0-pan")
 
 
 @dataclass(frozen=True)
@@ -209,23 +217,46 @@ def trained(dataset: Dataset, overrides: Mapping[str, Any], budget: float | None
     return result
 
 
+def compare(dataset: Dataset, budget: float, work: Path) -> dict[str, Any]:
+    """Each detector with the same training budget: accuracy per minute of training decides the default."""
+    results = {}
+    for detector in COMPARED:
+        result = trained(dataset, {"detector": detector}, budget, work / detector)
+        minutes = result["training_seconds"] / 60
+        results[detector] = {
+            "map50": result["map50"],
+            "training_seconds": result["training_seconds"],
+            "epochs_run": result["validation"].get("epochs_run"),
+            "image_size": result["recipe"]["image_size"],
+            "map50_per_training_minute": round(result["map50"] / minutes, 4),
+        }
+    return {"dataset": dataset.name, "budget_s": budget, "detectors": results}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["microcontroller", "logos", "all"], default="all")
     parser.add_argument("--recipe", default="{}", help="JSON object of DetectionRecipe overrides")
     parser.add_argument("--budget", type=float, default=None, help="training time budget in seconds")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--compare", type=float, metavar="SECONDS", help="only compare the detectors on microcontroller")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/customlabels-bench-detection"))
     arguments = parser.parse_args()
     overrides = json.loads(arguments.recipe)
+    previous = json.loads(arguments.out.read_text()) if arguments.out.is_file() else {}
+    if arguments.compare is not None:
+        choice = compare(microcontroller(DATA / "microcontroller"), arguments.compare, arguments.work / "compare")
+        _write(arguments.out, {**previous, "model_choice": choice})
+        return
     loaders = {"microcontroller": lambda: microcontroller(DATA / "microcontroller"), "logos": lambda: logos(DATA / "logos")}
     chosen = list(loaders) if arguments.dataset == "all" else [arguments.dataset]
     results: dict[str, Any] = {
+        **previous,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
         "python": platform.python_version(),
-        "datasets": {},
+        "datasets": dict(previous.get("datasets", {})),
     }
     for name in chosen:
         dataset = loaders[name]()
@@ -238,8 +269,12 @@ def main() -> None:
         if not arguments.no_latency:
             entry["latency"] = latency(arguments.work / name, dataset)
         results["datasets"][name] = entry
-    arguments.out.parent.mkdir(parents=True, exist_ok=True)
-    arguments.out.write_text(json.dumps(results, indent=2) + "\n")
+    _write(arguments.out, results)
+
+
+def _write(path: Path, results: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

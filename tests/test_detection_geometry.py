@@ -10,7 +10,12 @@ from customlabels.training.detection.augmentation import (
     flip_boxes,
     place_boxes,
 )
-from customlabels.training.detection.letterbox import FILL, Placement, fit, letterbox, render
+from customlabels.training.detection.letterbox import (
+    FILL,
+    Placement,
+    fit,
+    letterbox,
+)
 from customlabels.training.detection.nms import nms, nms_per_label, select
 from customlabels.training.detection.orientation import transpose_boxes
 

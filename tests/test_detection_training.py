@@ -12,9 +12,13 @@ import pytest
 from PIL import Image
 
 from customlabels.evaluation import Box, iou
-from customlabels.serving.predictor import Predictor
 from customlabels.serving.prediction import DECODERS, Frame
-from customlabels.training.detection import DetectionSample, choose_detection_recipe, train_detector
+from customlabels.serving.predictor import Predictor
+from customlabels.training.detection import (
+    DetectionSample,
+    choose_detection_recipe,
+    train_detector,
+)
 from customlabels.training.progress import TrainingCancelled
 
 RECT = (200, 40, 40)
@@ -152,11 +156,16 @@ def test_train_detector_reports_progress_and_writes_the_bundle(tmp_path: Path) -
         train_detector(samples, labels=["rect"], recipe=recipe, progress=Recorded(cancel_after=2), out_dir=tmp_path / "x")
 
 
-def test_the_recipe_fits_the_budget_and_takes_overrides() -> None:
+def test_the_recipe_fits_the_budget_and_takes_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     roomy = choose_detection_recipe(num_images=150, num_labels=4, time_budget_s=3600)
     tight = choose_detection_recipe(num_images=150, num_labels=4, time_budget_s=300)
-    assert roomy.detector == "nanodet-g" and roomy.image_size % 32 == 0
+    assert roomy.detector in ("nanodet-g", "efficientnet-lite0-pan") and roomy.image_size % 32 == 0
     assert tight.epochs < roomy.epochs
+    # Without the NanoDet-g weights fetched, the detector that needs none.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert choose_detection_recipe(num_images=150, num_labels=4).detector == "efficientnet-lite0-pan"
+    given = choose_detection_recipe(num_images=150, num_labels=4, overrides={"weights": str(tmp_path / "nanodet")})
+    assert given.detector == "nanodet-g"
     assert choose_detection_recipe(num_images=150, num_labels=4, overrides={"epochs": 3, "flip": False}).epochs == 3
     with pytest.raises(ValueError, match="unknown recipe fields"):
         choose_detection_recipe(num_images=10, num_labels=1, overrides={"backbone": "x"})
@@ -177,6 +186,22 @@ def test_the_input_size_keeps_the_small_boxes_visible(tmp_path: Path) -> None:
     assert recipe.image_size == 512 and 0.04 * recipe.image_size < SMALL_BOX_PIXELS
     big = DetectionSample(tmp_path / "wide.png", (("logo", 10, 10, 400, 300),))
     assert choose_detection_recipe(num_images=1, num_labels=1, samples=[big]).image_size == 320
+
+
+def test_the_thread_probe_leaves_the_model_as_it_found_it() -> None:
+    import os
+
+    import torch
+
+    from customlabels.training.detection.detectors import create_detector
+    from customlabels.training.detection.threads import fastest_threads
+
+    model = create_detector("tiny-test", num_labels=2, image_size=64).train()
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    threads = fastest_threads(model, batch_size=2, size=64)
+    assert threads in (1, os.cpu_count()) and torch.get_num_threads() == threads
+    assert model.training and all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
 
 
 def test_importing_the_training_api_does_not_import_torch() -> None:

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from customlabels.training.detection.tfjs import read_graph
-from customlabels.training.detection.weights import GRAPH_FILE, WeightsMissing, default_weights_dir, nanodet_graph
+from customlabels.training.detection.weights import (
+    GRAPH_FILE,
+    WeightsMissing,
+    default_weights_dir,
+    nanodet_graph,
+)
 
 
 def write_graph(folder: Path) -> dict[str, np.ndarray]:

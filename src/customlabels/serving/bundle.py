@@ -61,7 +61,7 @@ def _check_spec(spec: dict[str, Any]) -> None:
         raise InvalidBundle("labels must be a non-empty list of strings")
     if len(set(labels)) != len(labels):
         raise InvalidBundle("labels must be unique")
-    output = OUTPUTS.get(task, "probabilities")
+    output = OUTPUTS.get(str(task), "probabilities")
     if spec.get("output") != output:
         raise InvalidBundle(f"output {spec.get('output')!r} is not {output!r}")
     image_input = spec.get("input")

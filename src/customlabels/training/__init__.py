@@ -1,11 +1,23 @@
-"""Training image classifiers: the API the training worker calls. Importing it does not import torch."""
+"""Training image classifiers and object detectors: the API the training worker calls. Importing it does not
+import torch."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from customlabels.training.backbones import BackboneSpec, create_backbone, list_backbones, register_backbone
+from customlabels.training.backbones import (
+    BackboneSpec,
+    create_backbone,
+    list_backbones,
+    register_backbone,
+)
+from customlabels.training.detection import (
+    DetectionRecipe,
+    DetectionSample,
+    choose_detection_recipe,
+    train_detector,
+)
 from customlabels.training.preprocess import preprocess
 from customlabels.training.progress import Progress, TrainingCancelled
 from customlabels.training.recipe import Recipe, choose_recipe
@@ -13,16 +25,20 @@ from customlabels.training.sample import Sample
 
 __all__ = [
     "BackboneSpec",
+    "DetectionRecipe",
+    "DetectionSample",
     "Progress",
     "Recipe",
     "Sample",
     "TrainingCancelled",
+    "choose_detection_recipe",
     "choose_recipe",
     "create_backbone",
     "list_backbones",
     "preprocess",
     "register_backbone",
     "train_classifier",
+    "train_detector",
 ]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,14 @@ from torch import nn
 
 from customlabels.training.augmentation import Augmentation, view
 from customlabels.training.preprocess import load_image, normalise
+
+
+@dataclass(frozen=True)
+class CachedViews:
+    """features: float16 [N, max views, C, H, W]; filled[i]: how many of image i's views were computed."""
+
+    features: torch.Tensor
+    filled: torch.Tensor
 
 
 def cache_trunk_outputs(
@@ -25,34 +35,52 @@ def cache_trunk_outputs(
     device: torch.device,
     batch_size: int,
     on_batch: Callable[[int], None],
-) -> torch.Tensor:
-    """float16 [len(paths), views, C, H, W]; on_batch(images done) runs after each batch (it may raise to stop)."""
+    deadline: float | None = None,
+) -> CachedViews:
+    """Each image's views through the trunk; on_batch(images done) runs after each batch (it may raise to stop).
+
+    When the measured pace would miss the deadline (time.monotonic()), later images get fewer views, at least one.
+    """
     chunks = [list(range(start, min(start + batch_size, len(paths)))) for start in range(0, len(paths), batch_size)]
     cache: torch.Tensor | None = None
+    filled = torch.zeros(len(paths), dtype=torch.int64)
+    current_views = views
+    began = time.monotonic()
+    views_done = 0
     trunk.eval()
     # Why a thread: Pillow decodes and resizes without the GIL, so the next batch's views are
     # prepared while torch runs the trunk on this one.
     with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
         pending: Future[np.ndarray] | None = None
+        pending_views = current_views
         for number, chunk in enumerate(chunks):
-            pixels = pending.result() if pending is not None else _views(paths, chunk, size, views, seed, augmentation)
+            if pending is None:
+                pixels, chunk_views = _views(paths, chunk, size, current_views, seed, augmentation), current_views
+            else:
+                pixels, chunk_views = pending.result(), pending_views
             following = chunks[number + 1] if number + 1 < len(chunks) else None
-            pending = (
-                pool.submit(_views, paths, following, size, views, seed, augmentation)
-                if following is not None
-                else None
-            )
+            pending, pending_views = None, current_views
+            if following is not None:
+                pending = pool.submit(_views, paths, following, size, current_views, seed, augmentation)
             images = torch.from_numpy(normalise(pixels)).to(device).contiguous(memory_format=torch.channels_last)
-            outputs = trunk(images)
+            outputs = trunk(images).to("cpu", torch.float16)
             if cache is None:
                 cache = torch.empty((len(paths), views, *outputs.shape[1:]), dtype=torch.float16)
-            cache[chunk[0] : chunk[-1] + 1] = outputs.to("cpu", torch.float16).reshape(
-                len(chunk), views, *outputs.shape[1:]
-            )
+            rows = slice(chunk[0], chunk[-1] + 1)
+            cache[rows, :chunk_views] = outputs.reshape(len(chunk), chunk_views, *outputs.shape[1:])
+            filled[rows] = chunk_views
+            views_done += len(chunk) * chunk_views
             on_batch(chunk[-1] + 1)
+            if deadline is not None and current_views > 1:
+                seconds_per_view = (time.monotonic() - began) / views_done
+                remaining_images = len(paths) - (chunk[-1] + 1)
+                while current_views > 1 and (
+                    time.monotonic() + remaining_images * current_views * seconds_per_view > deadline
+                ):
+                    current_views -= 1
     if cache is None:
         raise ValueError("no images to cache")
-    return cache
+    return CachedViews(cache, filled)
 
 
 def _views(

@@ -35,6 +35,7 @@ class FitResult:
 @dataclass(frozen=True)
 class _Data:
     features: torch.Tensor
+    filled: torch.Tensor
     targets: torch.Tensor
 
 
@@ -82,11 +83,16 @@ def fit_classifier(
     validation_views = 2 if recipe.flip_tta else 1
     total = len(train_rows) * recipe.views + len(validation_rows) * validation_views
 
-    def cached(rows: list[int], views: int, offset: int, seed_offset: int) -> _Data:
+    estimate = estimate_seconds(recipe, len(samples))
+    caching_deadline = None
+    if recipe.time_budget_s is not None:
+        caching_deadline = started + recipe.time_budget_s * estimate["caching"] / sum(estimate.values())
+
+    def cached(rows: list[int], views: int, offset: int, seed_offset: int, deadline: float | None) -> _Data:
         def on_batch(done: int) -> None:
             tracker.report("caching", (offset + done * views) / total, epochs=recipe.epochs)
 
-        features = cache_trunk_outputs(
+        cache = cache_trunk_outputs(
             [samples[row].path for row in rows],
             model.trunk,
             size=recipe.image_size,
@@ -96,13 +102,14 @@ def fit_classifier(
             device=device,
             batch_size=max(8, recipe.batch_size // views),
             on_batch=on_batch,
+            deadline=deadline,
         )
-        return _Data(features, targets[rows])
+        return _Data(cache.features, cache.filled, targets[rows])
 
-    train = cached(train_rows, recipe.views, 0, 0)
-    validation = (
-        cached(validation_rows, validation_views, len(train_rows) * recipe.views, 1) if validation_rows else None
-    )
+    train = cached(train_rows, recipe.views, 0, 0, caching_deadline)
+    validation = None
+    if validation_rows:
+        validation = cached(validation_rows, validation_views, len(train_rows) * recipe.views, 1, None)
     tracker.report("caching", 1.0, epochs=recipe.epochs, force=True)
 
     metrics = _train(model, train, validation, recipe, multi_label, labels, device, tracker, started, seed)
@@ -185,7 +192,7 @@ def _train(
         epoch_began = time.monotonic()
         _set_train_mode(model)
         order = torch.randperm(count, generator=generator)
-        view_choice = torch.randint(train.features.shape[1], (count,), generator=generator)
+        view_choice = (torch.rand(count, generator=generator) * train.filled).long()
         running = 0.0
         for batch in range(steps_per_epoch):
             rows = order[batch * recipe.batch_size : (batch + 1) * recipe.batch_size]

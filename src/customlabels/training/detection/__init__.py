@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from customlabels.training.detection.detectors import DetectorSpec, create_detector, list_detectors, register_detector
-from customlabels.training.detection.recipe import DetectionRecipe, choose_detection_recipe
+from customlabels.training.detection.detectors import (
+    DetectorSpec,
+    create_detector,
+    list_detectors,
+    register_detector,
+)
+from customlabels.training.detection.recipe import (
+    DetectionRecipe,
+    choose_detection_recipe,
+)
 from customlabels.training.detection.sample import DetectionSample
 from customlabels.training.progress import Progress
 

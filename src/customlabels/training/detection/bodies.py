@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
 import torch
 from torch import nn
@@ -16,29 +18,30 @@ STRIDES = (8, 16, 32)
 class LitePanBody(nn.Module):
     """EfficientNet-Lite up to its last block, features after stages 3, 5 and 7, summed in a PAN."""
 
-    strides = STRIDES
+    strides: tuple[int, ...] = STRIDES
     freeze_batchnorm = True
 
     def __init__(self, backbone_name: str, *, image_size: int, channels: int, weights: str | Path | None, pretrained: bool) -> None:
         super().__init__()
         backbone = create_backbone(backbone_name, image_size=image_size, weights=weights, pretrained=pretrained)
-        starts = backbone.stage_starts  # stem, stages 1..7, head conv
-        layers = backbone.layers
-        self.parts = nn.ModuleList((layers[: starts[4]], layers[starts[4] : starts[6]], layers[starts[6] : starts[8]]))
-        in_channels = tuple(_out_channels(part) for part in self.parts)
+        starts = cast(tuple[int, ...], backbone.stage_starts)  # stem, stages 1..7, head conv
+        layers = list(cast(nn.Sequential, backbone.layers))
+        # Outputs at strides 8, 16 and 32: after stages 3, 5 and 7.
+        self.blocks = [nn.Sequential(*layers[a:b]) for a, b in ((0, starts[4]), (starts[4], starts[6]), (starts[6], starts[8]))]
+        self.parts = nn.ModuleList(self.blocks)
+        in_channels = tuple(_out_channels(part) for part in self.blocks)
         self.neck = Pan(in_channels, channels)
         self.out_channels = channels
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         features = []
-        for part in self.parts:
+        for part in self.blocks:
             x = part(x)
             features.append(x)
         return self.neck(features)
 
     def stage_modules(self) -> list[nn.Module]:
-        first = self.parts[0]
-        return [*first, *self.parts[1], *self.parts[2], self.neck]
+        return [*(layer for part in self.blocks for layer in part), self.neck]
 
     def new_modules(self) -> list[nn.Module]:
         return [self.neck]
@@ -52,29 +55,30 @@ def _out_channels(part: nn.Sequential) -> int:
 class TinyBody(nn.Module):
     """A small randomly initialised CNN, for tests that must train in seconds."""
 
-    strides = STRIDES
+    strides: tuple[int, ...] = STRIDES
     freeze_batchnorm = False
 
     def __init__(self, channels: int = 32) -> None:
         super().__init__()
         widths = (3, 8, 16, 24, 32, 32)
-        self.units = nn.ModuleList(
+        self.layers = [
             nn.Sequential(nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
-            for a, b in zip(widths, widths[1:])
-        )
+            for a, b in pairwise(widths)
+        ]
+        self.units = nn.ModuleList(self.layers)
         self.neck = Pan(widths[3:], channels)
         self.out_channels = channels
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         features = []
-        for index, unit in enumerate(self.units):
+        for index, unit in enumerate(self.layers):
             x = unit(x)
             if index >= 2:
                 features.append(x)
         return self.neck(features)
 
     def stage_modules(self) -> list[nn.Module]:
-        return [*self.units, self.neck]
+        return [*self.layers, self.neck]
 
     def new_modules(self) -> list[nn.Module]:
         return [self]

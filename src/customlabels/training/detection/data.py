@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from customlabels.training.detection.augmentation import BoxAugmentation, View, augmented_view, mosaic_view, plain_view
+from customlabels.training.detection.augmentation import (
+    BoxAugmentation,
+    View,
+    augmented_view,
+    mosaic_view,
+    plain_view,
+)
 from customlabels.training.detection.letterbox import Placement, fit
 from customlabels.training.detection.orientation import load_oriented
 from customlabels.training.detection.sample import DetectionSample

@@ -123,6 +123,7 @@ register_detector(
             "frozen_stages": 0,
             "weight_decay": 1e-4,
             "validation_fraction": 0.0,
+            "mosaic": 0.0,
             "threads": 1,
         },
     ),

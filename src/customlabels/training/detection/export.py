@@ -58,7 +58,7 @@ def export_detector(
 ) -> Path:
     """Writes out_dir/model.onnx and out_dir/model.json, checking onnxruntime agrees with torch; returns out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = model.to("cpu", memory_format=torch.contiguous_format).eval()
+    model = model.to("cpu", memory_format=torch.contiguous_format).eval()  # type: ignore[call-overload]
     size = recipe.image_size
     onnx_path = out_dir / MODEL_FILE
     with warnings.catch_warnings():

@@ -19,25 +19,34 @@ class GflHead(nn.Module):
         super().__init__()
         self.num_labels = num_labels
         self.reg_max = reg_max
-        self.convs = nn.ModuleList(nn.Conv2d(in_channels, channels, 3, padding=1) for _ in range(levels))
-        self.outputs = nn.ModuleList(nn.Conv2d(channels, num_labels + 4 * (reg_max + 1), 1) for _ in range(levels))
-        for conv in self.convs:
+        # Why plain lists beside the ModuleLists: typed access; the modules are the same.
+        self.level_convs = [nn.Conv2d(in_channels, channels, 3, padding=1) for _ in range(levels)]
+        self.output_convs = [nn.Conv2d(channels, num_labels + 4 * (reg_max + 1), 1) for _ in range(levels)]
+        self.convs = nn.ModuleList(self.level_convs)
+        self.outputs = nn.ModuleList(self.output_convs)
+        for conv in self.level_convs:
             nn.init.normal_(conv.weight, std=0.01)
-            nn.init.zeros_(conv.bias)
-        for output in self.outputs:
+            nn.init.zeros_(bias(conv))
+        for output in self.output_convs:
             nn.init.normal_(output.weight, std=0.01)
-            nn.init.zeros_(output.bias)
+            nn.init.zeros_(bias(output))
             with torch.no_grad():
-                output.bias[:num_labels] = -math.log((1 - PRIOR_PROBABILITY) / PRIOR_PROBABILITY)
+                bias(output)[:num_labels] = -math.log((1 - PRIOR_PROBABILITY) / PRIOR_PROBABILITY)
 
     def forward(self, features: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """(class logits [N, A, labels], side distributions [N, A, 4, reg_max + 1]), levels concatenated."""
         logits, sides = [], []
-        for x, conv, output in zip(features, self.convs, self.outputs, strict=True):
+        for x, conv, output in zip(features, self.level_convs, self.output_convs, strict=True):
             y = output(F.leaky_relu(conv(x), LEAK)).flatten(2).transpose(1, 2)
             logits.append(y[..., : self.num_labels])
             sides.append(y[..., self.num_labels :].reshape(y.shape[0], y.shape[1], 4, self.reg_max + 1))
         return torch.cat(logits, dim=1), torch.cat(sides, dim=1)
+
+
+def bias(conv: nn.Conv2d) -> torch.Tensor:
+    if conv.bias is None:
+        raise ValueError("the head's convolutions have biases")
+    return conv.bias
 
 
 def integral(sides: torch.Tensor) -> torch.Tensor:

@@ -73,7 +73,9 @@ def render(image: Image.Image, placement: Placement, size: int, height: int | No
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     if rgb.size != (placement.width, placement.height):
         raise ValueError(f"the placement is for a {placement.width}x{placement.height} image, not {rgb.size}")
-    resized = rgb.resize((placement.inner_width, placement.inner_height), Image.Resampling.BILINEAR)
+    # Why reducing_gap: a large photo is first shrunk by an integer factor (box filter), then resampled;
+    # several times faster, and Pillow documents the result as close to the fair resampling.
+    resized = rgb.resize((placement.inner_width, placement.inner_height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     canvas = Image.new("RGB", (size, height or size), (FILL, FILL, FILL))
     # Pillow clips a paste that runs past the canvas, which is how augmentation crops.
     canvas.paste(resized, (placement.left, placement.top))

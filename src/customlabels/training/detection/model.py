@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import torch
 from torch import nn
 
-from customlabels.training.detection.head import GflHead, centers, distance_to_box, integral
+from customlabels.training.detection.head import (
+    GflHead,
+    centers,
+    distance_to_box,
+    integral,
+)
 
 
 class Body(Protocol):
@@ -18,7 +24,8 @@ class Body(Protocol):
     # Whether BatchNorm keeps its running statistics while training (pretrained bodies).
     freeze_batchnorm: bool
 
-    def __call__(self, images: torch.Tensor) -> list[torch.Tensor]: ...
+    # images -> list of feature maps (an nn.Module's __call__).
+    __call__: Callable[..., Any]
 
     def stage_modules(self) -> list[nn.Module]:
         """From the input on, for freezing the first ones."""
@@ -44,7 +51,7 @@ class Detector(nn.Module):
 
     def raw(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(class logits [N, A, L], side distributions [N, A, 4, R + 1], cell centres and strides [A, 3])."""
-        features = self.body(images)
+        features: list[torch.Tensor] = self.body(images)
         logits, sides = self.head(features)
         shapes = [(int(f.shape[2]), int(f.shape[3])) for f in features]
         return logits, sides, centers(shapes, self.strides, images.device)

@@ -51,7 +51,9 @@ class CspStage(nn.Module):
     def __init__(self, channels: int, blocks: int, stride: int) -> None:
         super().__init__()
         self.in_conv = ConvAct(channels, channels, 3, stride=stride)
-        self.blocks = nn.Sequential(*(ResBlock(channels) for _ in range(blocks)))
+        # Why a plain list beside the Sequential: typed access for the weight loader; same modules.
+        self.residuals = [ResBlock(channels) for _ in range(blocks)]
+        self.blocks = nn.Sequential(*self.residuals)
         self.out_conv = ConvAct(channels, channels, 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -61,6 +63,9 @@ class CspStage(nn.Module):
 
 class InputAdapter(nn.Module):
     """The project's input, (RGB - 127) / 128, turned into the normalised BGR the pretrained graph expects."""
+
+    scale: torch.Tensor
+    shift: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,10 +89,11 @@ class Pan(nn.Module):
 
     def __init__(self, in_channels: tuple[int, ...], channels: int) -> None:
         super().__init__()
-        self.laterals = nn.ModuleList(ConvAct(c, channels, 1, act=False) for c in in_channels)
+        self.convs = [ConvAct(c, channels, 1, act=False) for c in in_channels]
+        self.laterals = nn.ModuleList(self.convs)
 
     def forward(self, features: list[torch.Tensor]) -> list[torch.Tensor]:
-        levels = [lateral(x) for lateral, x in zip(self.laterals, features, strict=True)]
+        levels = [lateral(x) for lateral, x in zip(self.convs, features, strict=True)]
         for index in range(len(levels) - 1, 0, -1):
             levels[index - 1] = levels[index - 1] + resize_like(levels[index], levels[index - 1])
         for index in range(len(levels) - 1):
@@ -99,27 +105,28 @@ class NanoDetBody(nn.Module):
     """Normalised RGB -> PAN features at strides 8, 16, 32 (128 channels each)."""
 
     out_channels = NECK_CHANNELS
-    strides = (8, 16, 32)
+    strides: tuple[int, ...] = (8, 16, 32)
     freeze_batchnorm = False  # folded into the convolutions
 
     def __init__(self) -> None:
         super().__init__()
         self.adapter = InputAdapter()
         self.stem = ConvAct(3, 32, 3, stride=2)
-        self.stages = nn.ModuleList(CspStage(c, n, s) for c, n, s in CSP_STAGES)
+        self.csp = [CspStage(c, n, s) for c, n, s in CSP_STAGES]
+        self.stages = nn.ModuleList(self.csp)
         self.neck = Pan(tuple(2 * c for c, _, _ in CSP_STAGES[1:]), NECK_CHANNELS)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = F.max_pool2d(self.stem(self.adapter(x)), 3, stride=2, padding=1)
         outputs = []
-        for stage in self.stages:
+        for stage in self.csp:
             x = stage(x)
             outputs.append(x)
         return self.neck(outputs[1:])
 
     def stage_modules(self) -> list[nn.Module]:
         """From the input on, for freezing the first ones: stem, CSP stages, neck."""
-        return [self.stem, *self.stages, self.neck]
+        return [self.stem, *self.csp, self.neck]
 
     def new_modules(self) -> list[nn.Module]:
         return []
@@ -127,12 +134,12 @@ class NanoDetBody(nn.Module):
     def graph_convs(self) -> list[nn.Conv2d]:
         """The convolutions in the order the TF.js graph numbers them (backbone, then the PAN laterals)."""
         convs: list[nn.Conv2d] = [self.stem.conv]
-        for stage in self.stages:
+        for stage in self.csp:
             convs.append(stage.in_conv.conv)
-            for block in stage.blocks:
+            for block in stage.residuals:
                 convs.extend((block.in_conv.conv, block.mid_conv.conv))
             convs.append(stage.out_conv.conv)
-        convs.extend(lateral.conv for lateral in self.neck.laterals)
+        convs.extend(lateral.conv for lateral in self.neck.convs)
         return convs
 
 

@@ -13,37 +13,35 @@ MAX_DETECTIONS = 100
 MAX_CANDIDATES = 1000
 
 
-def iou_one_to_many(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    width = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    height = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    overlap = width * height
-    area = max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
-    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
-    union = area + areas - overlap
-    return np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
-
-
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Indices of the boxes (x1, y1, x2, y2) kept, highest score first; a box overlapping a kept one by more
-    than iou_threshold is dropped."""
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int | None = None) -> np.ndarray:
+    """Indices of the boxes (x1, y1, x2, y2) kept, highest score first, at most limit; a box overlapping a kept
+    one by more than iou_threshold is dropped."""
+    x1, y1, x2, y2 = (np.ascontiguousarray(boxes[:, i], dtype=np.float64) for i in range(4))
+    areas = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
     order = np.argsort(-scores, kind="stable")
     kept = []
-    while order.size:
-        best = order[0]
+    # Each pass keeps the best box left and drops what it covers: as many passes as boxes kept, at most limit.
+    while order.size and (limit is None or len(kept) < limit):
+        best, rest = order[0], order[1:]
         kept.append(best)
-        rest = order[1:]
-        order = rest[iou_one_to_many(boxes[best], boxes[rest]) <= iou_threshold]
+        width = np.maximum(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0)
+        height = np.maximum(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0)
+        overlap = width * height
+        # overlap / union <= threshold, without dividing by an empty union.
+        order = rest[overlap <= iou_threshold * (areas[best] + areas[rest] - overlap)]
     return np.asarray(kept, dtype=np.int64)
 
 
-def nms_per_label(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float) -> np.ndarray:
+def nms_per_label(
+    boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float, limit: int | None = None
+) -> np.ndarray:
     """nms within each label only: boxes of different labels never suppress each other."""
     if boxes.size == 0:
         return np.zeros(0, dtype=np.int64)
     # Shifting each label's boxes to its own region of the plane keeps NMS to one pass.
     span = float(np.abs(boxes).max()) * 2 + 1
     shifted = boxes + (labels.astype(np.float64) * span)[:, None]
-    return nms(shifted, scores, iou_threshold)
+    return nms(shifted, scores, iou_threshold, limit)
 
 
 @dataclass(frozen=True)
@@ -69,5 +67,5 @@ def select(
         top = np.argsort(-candidate_scores, kind="stable")[:MAX_CANDIDATES]
         anchors, labels, candidate_scores = anchors[top], labels[top], candidate_scores[top]
     candidate_boxes = boxes[anchors].astype(np.float64)
-    kept = nms_per_label(candidate_boxes, candidate_scores, labels, iou_threshold)[:max_detections]
+    kept = nms_per_label(candidate_boxes, candidate_scores, labels, iou_threshold, max_detections)
     return Selection(candidate_boxes[kept], candidate_scores[kept], labels[kept])

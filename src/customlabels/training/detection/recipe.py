@@ -14,7 +14,9 @@ import numpy as np
 from customlabels.training.detection.detectors import detector_spec
 from customlabels.training.detection.sample import DetectionSample
 
+# Measured best per minute of training (bench/detection.py --compare); the fallback needs no fetched weights.
 DEFAULT_DETECTOR = "nanodet-g"
+FALLBACK_DETECTOR = "efficientnet-lite0-pan"
 MIN_EPOCHS = 4
 # Input sizes to choose from, and the side (square root of the area, in input pixels) that the dataset's
 # small boxes (its 10th percentile) should keep.
@@ -39,7 +41,7 @@ class DetectionRecipe:
     min_zoom: float = 0.6
     max_zoom: float = 1.6
     flip: bool = True
-    mosaic: float = 0.5
+    mosaic: float = 0.8
     validation_fraction: float = 0.1
     patience: int = 12
     # Torch threads; 0: one per core. Why not always all: a small model's many small ops spend more time
@@ -74,6 +76,13 @@ _DETECTOR_COST = {
 COSTS = CostModel()
 
 
+def _default_detector(weights: str | None) -> str:
+    from customlabels.training.detection.weights import weights_available
+
+    # Weights given explicitly are NanoDet-g's: a missing file is an error to report, not a reason to switch.
+    return DEFAULT_DETECTOR if weights is not None or weights_available() else FALLBACK_DETECTOR
+
+
 def _scale(recipe: DetectionRecipe) -> float:
     return _DETECTOR_COST.get(recipe.detector, 2.0) * (recipe.image_size / 416) ** 2
 
@@ -91,8 +100,8 @@ def estimate_seconds(recipe: DetectionRecipe, num_images: int) -> dict[str, floa
 
 
 def default_budget_s(num_images: int) -> float:
-    """About 10 minutes for 150 images, growing more slowly than the dataset."""
-    return 600.0 * max(0.2, num_images / 150) ** 0.7
+    """12 minutes for 150 images, growing more slowly than the dataset."""
+    return 720.0 * max(0.2, num_images / 150) ** 0.6
 
 
 def input_size_for(box_scales: Sequence[float]) -> int:
@@ -108,7 +117,7 @@ def box_scales(samples: Sequence[DetectionSample]) -> list[float]:
     """Each box's sqrt(width * height) over its image's longer side (reads the image headers only)."""
     from PIL import Image
 
-    scales = []
+    scales: list[float] = []
     for sample in samples:
         with Image.open(sample.path) as image:
             longer = max(image.size)
@@ -125,7 +134,8 @@ def choose_detection_recipe(
     samples: Sequence[DetectionSample] | None = None,
 ) -> DetectionRecipe:
     """The recipe that measured best, its input size fitted to the samples' small boxes when they are given
-    (reading their image headers), epochs cut to fit the time budget; overrides win."""
+    (reading their image headers), epochs cut to fit the time budget; overrides win. Without the NanoDet-g
+    weights on this machine the default detector is FALLBACK_DETECTOR."""
     overrides = dict(overrides or {})
     unknown = set(overrides) - {field.name for field in dataclasses.fields(DetectionRecipe)}
     if unknown:
@@ -133,7 +143,7 @@ def choose_detection_recipe(
     if num_images < 1 or num_labels < 1:
         raise ValueError("a detector needs at least one image and one label")
     budget = time_budget_s if time_budget_s is not None else default_budget_s(num_images)
-    detector = overrides.get("detector", DEFAULT_DETECTOR)
+    detector = overrides.get("detector") or _default_detector(overrides.get("weights"))
     spec = detector_spec(detector)
     size = input_size_for(box_scales(samples)) if samples and spec.pretraining != "none" else spec.native_size
     recipe = DetectionRecipe(detector=detector, image_size=size, time_budget_s=budget)

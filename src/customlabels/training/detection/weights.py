@@ -34,6 +34,17 @@ def default_weights_dir() -> Path:
     return Path(cache) / "customlabels" / "weights" / "nanodet-g"
 
 
+def weights_available(weights: str | Path | None = None) -> bool:
+    """Whether nanodet_graph(weights) can work without fetching anything now (a URL is trusted to)."""
+    if weights is not None and str(weights).startswith(("http://", "https://")):
+        return True
+    try:
+        nanodet_graph(weights)
+    except WeightsMissing:
+        return False
+    return True
+
+
 def nanodet_graph(weights: str | Path | None = None) -> Path:
     """The nanodet.json to load: a given file, a folder holding it, an http(s) URL (fetched once into the cache
     folder), or else the one fetched at set-up into default_weights_dir()."""
