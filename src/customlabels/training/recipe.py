@@ -1,9 +1,8 @@
-"""How to train: the Recipe, its automatic choice from dataset size and time budget, and its cost model."""
+"""How to train: the Recipe, its automatic choice from dataset size and time budget, and the cost model behind it."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,36 +10,41 @@ from typing import Any
 from customlabels.training.backbones import backbone_spec
 
 DEFAULT_BACKBONE = "efficientnet-lite0"
-# Seconds: ~4 minutes for ~600 images, growing with the dataset.
+# Seconds: about 4 minutes for ~600 images, growing a little less than linearly with the dataset.
 BASE_BUDGET_S = 240.0
 BASE_BUDGET_IMAGES = 600
-MAX_CACHE_BYTES = 3 * 1024**3
+MIN_BUDGET_S = 60.0
+MAX_CACHE_BYTES = 6 * 1024**3
+# (views, epochs) from the most to the least preferred; the first that fits the budget is chosen.
+PLANS: tuple[tuple[int, int], ...] = (
+    (8, 12), (6, 12), (5, 12), (4, 12), (4, 10), (3, 10), (2, 10), (2, 8), (1, 8), (1, 6), (1, 4), (1, 3),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Recipe:
     backbone: str = DEFAULT_BACKBONE
     image_size: int = 224
-    epochs: int = 20
+    epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 1e-3
     # The fine-tuned stages learn at learning_rate * tail_lr_scale, the new head at learning_rate.
     tail_lr_scale: float = 0.3
-    weight_decay: float = 1e-4
+    weight_decay: float = 0.05
     # How many final stages (the head conv counts as one) are fine-tuned; the rest runs once per view.
     trainable_stages: int = 3
     # Cached views per training image: the plain one, its mirror, then random crops with colour jitter.
-    views: int = 4
+    views: int = 8
     label_smoothing: float = 0.1
     mixup_alpha: float = 0.0
     dropout: float = 0.2
-    drop_path: float = 0.0
+    drop_path: float = 0.2
     # Whether the exported model averages the image with its mirror image.
     flip_tta: bool = True
     validation_fraction: float = 0.1
-    patience: int = 6
+    patience: int = 5
     warmup_epochs: float = 1.0
-    # Training shortens its epochs when it measures that it would overrun this budget.
+    # Training caches fewer views and runs fewer epochs when it measures that it would overrun this.
     time_budget_s: float | None = None
     # A weights file or URL for the backbone; None: the weights of the installed package.
     weights: str | None = None
@@ -50,38 +54,68 @@ class Recipe:
 
 
 @dataclass(frozen=True)
-class CostModel:
-    """Seconds on a 2-core CPU for EfficientNet-Lite0 at 224 px; other backbones and sizes scale from it."""
+class BackboneCost:
+    """Measured on a 2-core CPU at the native size, channels_last, batch 32."""
 
-    read_per_image: float = 0.008
-    trunk_per_view: float = 0.030
-    tail_step_per_stage: float = 0.003
-    fixed: float = 10.0
+    trunk_per_view_s: float
+    # Forward + backward + step per training sample, by trainable_stages (0, 1, 2, ...).
+    tail_per_sample_s: tuple[float, ...]
+    # Float16 trunk output per view, by trainable_stages.
+    cache_bytes_per_view: tuple[int, ...]
+
+    def tail_s(self, trainable_stages: int) -> float:
+        return _lookup(self.tail_per_sample_s, trainable_stages, growth=1.6)
+
+    def cache_bytes(self, trainable_stages: int) -> float:
+        return _lookup(self.cache_bytes_per_view, trainable_stages, growth=2.0)
 
 
-_BACKBONE_COST = {
-    "efficientnet-lite0": 1.0,
-    "efficientnet-lite1": 1.35,
-    "efficientnet-lite2": 1.9,
-    "tiny-test": 0.01,
+def _lookup(table: tuple[float, ...] | tuple[int, ...], index: int, *, growth: float) -> float:
+    index = max(0, index)
+    if index < len(table):
+        return float(table[index])
+    return float(table[-1]) * growth ** (index - len(table) + 1)
+
+
+COSTS: dict[str, BackboneCost] = {
+    "efficientnet-lite0": BackboneCost(
+        0.025, (0.0002, 0.0008, 0.0025, 0.009, 0.014, 0.029), (125440, 31360, 18816, 43904, 31360, 62720)
+    ),
+    "efficientnet-lite1": BackboneCost(
+        0.032, (0.0002, 0.001, 0.003, 0.0125, 0.0245, 0.035), (163840, 40960, 24576, 50400, 36000, 72000)
+    ),
+    "efficientnet-lite2": BackboneCost(
+        0.043, (0.0002, 0.0012, 0.0041, 0.0175, 0.030, 0.045), (207360, 57024, 33696, 69360, 50864, 104544)
+    ),
+    "tiny-test": BackboneCost(0.0005, (0.0005,), (8192,)),
 }
-COSTS = CostModel()
+UNKNOWN_COST = BackboneCost(0.06, (0.0005, 0.002, 0.006, 0.025, 0.04, 0.07), (250000, 60000, 40000, 80000))
+READ_PER_IMAGE_S = 0.005
+PREPARE_PER_VIEW_S = 0.001
+FIXED_S = 10.0
+SAFETY = 1.15
 
 
 def estimate_seconds(recipe: Recipe, num_images: int) -> dict[str, float]:
-    """Expected seconds per phase: reading+caching views, training, exporting."""
-    spec = backbone_spec(recipe.backbone)
-    scale = _BACKBONE_COST.get(recipe.backbone, 2.0) * (recipe.image_size / spec.native_size) ** 2
-    train_images = num_images * (1.0 - recipe.validation_fraction)
-    validation_images = num_images - train_images
-    views = train_images * recipe.views + validation_images * (2 if recipe.flip_tta else 1)
-    caching = num_images * COSTS.read_per_image + views * COSTS.trunk_per_view * scale
-    per_epoch = (train_images + validation_images) * COSTS.tail_step_per_stage * recipe.trainable_stages * scale
-    return {"caching": caching, "training": recipe.epochs * per_epoch, "exporting": COSTS.fixed * min(scale, 1.0)}
+    """Expected seconds per phase (caching, training, exporting) on a 2-core CPU, with a safety margin."""
+    cost = COSTS.get(recipe.backbone, UNKNOWN_COST)
+    scale = (recipe.image_size / backbone_spec(recipe.backbone).native_size) ** 2
+    validation = num_images * recipe.validation_fraction
+    train = num_images - validation
+    views = train * recipe.views + validation * (2 if recipe.flip_tta else 1)
+    caching = num_images * READ_PER_IMAGE_S + views * (PREPARE_PER_VIEW_S + cost.trunk_per_view_s * scale)
+    tail = cost.tail_s(recipe.trainable_stages) * scale
+    # Validation runs forward only (about a third of a training step) on every validation view.
+    per_epoch = train * tail + validation * (2 if recipe.flip_tta else 1) * tail / 3
+    return {
+        "caching": SAFETY * caching,
+        "training": SAFETY * recipe.epochs * per_epoch,
+        "exporting": FIXED_S * min(1.0, scale * cost.trunk_per_view_s / COSTS[DEFAULT_BACKBONE].trunk_per_view_s),
+    }
 
 
 def default_budget_s(num_images: int) -> float:
-    return BASE_BUDGET_S * max(0.25, num_images / BASE_BUDGET_IMAGES) ** 0.85
+    return max(MIN_BUDGET_S, BASE_BUDGET_S * (num_images / BASE_BUDGET_IMAGES) ** 0.85)
 
 
 def choose_recipe(
@@ -92,51 +126,33 @@ def choose_recipe(
     time_budget_s: float | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Recipe:
-    """The recipe that measured best for ~600 images, with views then epochs cut to fit the budget; overrides win."""
+    """The recipe that measured best on ~600 images, with fewer views then epochs to fit the budget; overrides win."""
     overrides = dict(overrides or {})
     unknown = set(overrides) - {field.name for field in dataclasses.fields(Recipe)}
     if unknown:
         raise ValueError(f"unknown recipe fields: {', '.join(sorted(unknown))}")
-    budget = time_budget_s if time_budget_s is not None else default_budget_s(num_images)
+    budget = float(overrides.get("time_budget_s") or time_budget_s or default_budget_s(num_images))
     backbone = overrides.get("backbone", DEFAULT_BACKBONE)
-    recipe = Recipe(
+    base = Recipe(
         backbone=backbone,
         image_size=backbone_spec(backbone).native_size,
         label_smoothing=0.0 if multi_label else 0.1,
         time_budget_s=budget,
     )
-    recipe = dataclasses.replace(recipe, **overrides)
-    recipe = _fit_budget(recipe, num_images=num_images, budget=budget, fixed=set(overrides))
-    return recipe
+    base = dataclasses.replace(base, **overrides)
+    plans = [
+        (overrides.get("views", views), overrides.get("epochs", epochs))
+        for views, epochs in PLANS
+    ]
+    for views, epochs in plans:
+        recipe = dataclasses.replace(base, views=views, epochs=epochs)
+        if _fits(recipe, num_images, budget):
+            return recipe
+    return dataclasses.replace(base, views=plans[-1][0], epochs=plans[-1][1])
 
 
-def _fit_budget(recipe: Recipe, *, num_images: int, budget: float, fixed: set[str]) -> Recipe:
-    if "views" not in fixed:
-        views = recipe.views
-        while views > 1 and (
-            _total(dataclasses.replace(recipe, views=views, epochs=_min_epochs(recipe)), num_images) > budget
-            or _cache_bytes(recipe, num_images, views) > MAX_CACHE_BYTES
-        ):
-            views -= 1
-        recipe = dataclasses.replace(recipe, views=views)
-    if "epochs" not in fixed:
-        estimate = estimate_seconds(recipe, num_images)
-        per_epoch = estimate["training"] / max(recipe.epochs, 1)
-        room = budget - estimate["caching"] - estimate["exporting"]
-        affordable = math.floor(room / per_epoch) if per_epoch > 0 else recipe.epochs
-        recipe = dataclasses.replace(recipe, epochs=max(_min_epochs(recipe), min(recipe.epochs, affordable)))
-    return recipe
-
-
-def _min_epochs(recipe: Recipe) -> int:
-    return min(recipe.epochs, 3)
-
-
-def _total(recipe: Recipe, num_images: int) -> float:
-    return sum(estimate_seconds(recipe, num_images).values())
-
-
-def _cache_bytes(recipe: Recipe, num_images: int, views: int) -> float:
-    # Float16 trunk outputs: roughly 112 channels at 1/16 of the input side for the default split.
-    side = math.ceil(recipe.image_size / 16)
-    return num_images * views * 2 * 112 * side * side
+def _fits(recipe: Recipe, num_images: int, budget: float) -> bool:
+    cost = COSTS.get(recipe.backbone, UNKNOWN_COST)
+    scale = (recipe.image_size / backbone_spec(recipe.backbone).native_size) ** 2
+    cache_bytes = num_images * recipe.views * cost.cache_bytes(recipe.trainable_stages) * scale
+    return cache_bytes <= MAX_CACHE_BYTES and sum(estimate_seconds(recipe, num_images).values()) <= budget

@@ -24,6 +24,8 @@ from customlabels.training.split import validation_split
 
 MAX_POS_WEIGHT = 10.0
 EXPORT_RESERVE_S = 10.0
+# Even a run that overruns its budget trains this many epochs, lest it export an untrained head.
+MIN_EPOCHS = 3
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def _train(
             # Why: the cost model is an estimate; a slower machine shortens the run instead of overrunning.
             seconds_per_epoch = time.monotonic() - epoch_began
             affordable = epoch + int((deadline - time.monotonic() - EXPORT_RESERVE_S) // max(seconds_per_epoch, 1e-3))
-            epochs = max(epoch, min(epochs, affordable))
+            epochs = max(epoch, min(recipe.epochs, MIN_EPOCHS), min(epochs, affordable))
     if best_state is not None:
         model.load_state_dict(best_state, strict=False)
     else:
