@@ -178,6 +178,7 @@ def latency(bundle: Path, dataset: Dataset) -> dict[str, Any]:
                 began = time.perf_counter()
                 units.detect(data)
                 served.append(time.perf_counter() - began)
+        worker_peak_mb = _worker_peak_rss_mb(units)
     finally:
         units.close()
     forward_p50, served_p50 = statistics.median(forward), statistics.median(served)
@@ -187,8 +188,22 @@ def latency(bundle: Path, dataset: Dataset) -> dict[str, Any]:
         "onnx_forward_p50_ms": round(forward_p50 * 1000, 1),
         "detect_over_forward": round(served_p50 / forward_p50, 3),
         "detect_images_per_s": round(len(served) / sum(served), 2),
-        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": worker_peak_mb,
     }
+
+
+def _worker_peak_rss_mb(units: Any) -> float | None:
+    """The worker process's peak RSS (VmHWM). Why not RUSAGE_CHILDREN: it counts the forked copy of this
+    (training) process before the worker's exec."""
+    peaks = []
+    for unit in units._units:  # bench-only peek at the private worker list
+        pid = getattr(unit.worker, "pid", None)
+        status = Path(f"/proc/{pid}/status")
+        if pid is not None and status.is_file():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks), 1) if peaks else None
 
 
 def trained(dataset: Dataset, overrides: Mapping[str, Any], budget: float | None, work: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from customlabels.training.detection.augmentation import (
     BoxAugmentation,
     augmented_view,
     flip_boxes,
+    mosaic_view,
     place_boxes,
 )
 from customlabels.training.detection.letterbox import (
@@ -111,6 +112,19 @@ def test_augmented_views_keep_their_boxes_on_the_object() -> None:
             assert view.labels.tolist() == [3]
             np.testing.assert_allclose(red_extent(view.pixels), view.boxes[0], atol=1.5)
     assert seen > 20
+
+
+def test_mosaic_boxes_cover_their_objects_in_every_quarter() -> None:
+    shapes = [((300, 200), (50, 50, 150, 120)), ((200, 300), (20, 100, 120, 200)), ((400, 400), (0, 0, 100, 100)), ((100, 90), (40, 40, 60, 60))]
+    parts = [(picture(w, h, box), np.array([box], dtype=float), np.array([label])) for label, ((w, h), box) in enumerate(shapes)]
+    still = BoxAugmentation(brightness=0.0, contrast=0.0, saturation=0.0)
+    for seed in range(10):
+        view = mosaic_view(parts, 160, np.random.default_rng(seed), still)
+        assert ((view.boxes >= 0) & (view.boxes <= 160)).all() and len(view.boxes) == len(view.labels) >= 2
+        red = (view.pixels[..., 0] > 150) & (view.pixels[..., 1] < 90)
+        for x1, y1, x2, y2 in np.round(view.boxes).astype(int):
+            # Each kept box is (almost) all object: the quarters never bleed into each other.
+            assert red[y1:y2, x1:x2].mean() > 0.9
 
 
 @pytest.mark.parametrize(

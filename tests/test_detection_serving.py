@@ -1,5 +1,7 @@
 """The serving decoder of task "detection": boxes back to ratios of the original image, per-label NMS, limits."""
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from customlabels.training.detection.letterbox import fit
 LABELS = ("cat", "dog")
 
 
-def output(boxes: list[list[float]], scores: list[list[float]], cells: int = 50) -> np.ndarray:
+def output(boxes: Sequence[Sequence[float]], scores: Sequence[Sequence[float]], cells: int = 50) -> np.ndarray:
     """A detector output [1, cells, 4 + 2]: the given rows first, then empty background cells."""
     rows = np.zeros((cells, 4 + len(LABELS)), dtype=np.float32)
     rows[: len(boxes), :4] = boxes

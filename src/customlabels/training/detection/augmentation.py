@@ -113,7 +113,7 @@ def mosaic_view(
         width, height = (size - centre_x if right else centre_x), (size - centre_y if bottom else centre_y)
         if width < 1 or height < 1:
             continue
-        # Half the letterbox fit, zoomed: the objects keep 0.5-1x... of their plain size at the default zooms.
+        # Half the letterbox fit, zoomed: at the default zooms an object shows at 0.3-0.8x its plain size.
         zoom = math.exp(rng.uniform(math.log(augmentation.min_zoom), math.log(augmentation.max_zoom))) / 2
         scale = zoom * size / max(image.width, image.height)
         inner_width, inner_height = max(1, round(image.width * scale)), max(1, round(image.height * scale))

@@ -19,7 +19,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int 
     x1, y1, x2, y2 = (np.ascontiguousarray(boxes[:, i], dtype=np.float64) for i in range(4))
     areas = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
     order = np.argsort(-scores, kind="stable")
-    kept = []
+    kept: list[int] = []
     # Each pass keeps the best box left and drops what it covers: as many passes as boxes kept, at most limit.
     while order.size and (limit is None or len(kept) < limit):
         best, rest = order[0], order[1:]

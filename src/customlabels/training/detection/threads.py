@@ -26,7 +26,7 @@ def fastest_threads(model: Detector, *, batch_size: int, size: int) -> int:
     was_training = model.training
     # Eval mode: BatchNorm statistics stay as they are; the gradients are dropped afterwards.
     model.eval()
-    timings = {}
+    timings: dict[int, float] = {}
     try:
         for threads in (cores, 1):
             torch.set_num_threads(threads)
