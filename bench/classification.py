@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from customlabels.training import Recipe, Sample, choose_recipe, train_classifier
+from customlabels.training import Sample, choose_recipe, train_classifier
 from customlabels.training.preprocess import load_image, preprocess
 
 DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -238,6 +238,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/customlabels-bench"))
     arguments = parser.parse_args()
+    # As train_classifier does when it is the first to load torch (the baseline loads it here first).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     overrides = json.loads(arguments.recipe)
     datasets = {"clothing": lambda: clothing(DATA / "clothing"), "scenes": lambda: scenes(DATA / "scenes")}
     chosen = list(datasets) if arguments.dataset == "all" else [arguments.dataset]

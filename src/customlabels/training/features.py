@@ -1,4 +1,4 @@
-"""Trunk outputs of every image's views, computed once (eval mode, no gradients) and kept as float16."""
+"""Trunk outputs of every image's views, computed once by the frozen trunk and kept as float16."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import torch
 from torch import nn
 
 from customlabels.training.augmentation import Augmentation, view
+from customlabels.training.export import onnx_session, write_onnx
 from customlabels.training.preprocess import load_image, normalise
+
+TrunkRunner = Callable[[np.ndarray], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,37 @@ class CachedViews:
     filled: torch.Tensor
 
 
+def trunk_runner(trunk: nn.Module, *, size: int, device: torch.device, workdir: Path) -> TrunkRunner:
+    """float32 NCHW batch -> float16 trunk outputs on the CPU; onnxruntime on a CPU, torch on a GPU."""
+    trunk.eval()
+    if device.type != "cpu":
+
+        def run_torch(images: np.ndarray) -> torch.Tensor:
+            with torch.inference_mode():
+                batch = torch.from_numpy(images).to(device).contiguous(memory_format=torch.channels_last)
+                return trunk(batch).to("cpu", torch.float16)
+
+        return run_torch
+    # Why onnxruntime: it runs these depthwise-convolution networks 1.5-3x faster than eager torch on
+    # a CPU, and it is what serves the model, so the cached features are those the served model sees.
+    path = workdir / "trunk.onnx"
+    write_onnx(trunk, torch.zeros((1, 3, size, size)), path, input_name="images", output_name="features")
+    session = onnx_session(path)
+
+    def run_onnx(images: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(session.run(["features"], {"images": images})[0]).to(torch.float16)
+
+    return run_onnx
+
+
 def cache_trunk_outputs(
     paths: Sequence[Path],
-    trunk: nn.Module,
+    run_trunk: TrunkRunner,
     *,
     size: int,
     views: int,
     seed: int,
     augmentation: Augmentation,
-    device: torch.device,
     batch_size: int,
     on_batch: Callable[[int], None],
     deadline: float | None = None,
@@ -47,10 +72,9 @@ def cache_trunk_outputs(
     current_views = views
     began = time.monotonic()
     views_done = 0
-    trunk.eval()
     # Why a thread: Pillow decodes and resizes without the GIL, so the next batch's views are
-    # prepared while torch runs the trunk on this one.
-    with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
+    # prepared while the trunk runs on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[np.ndarray] | None = None
         pending_views = current_views
         for number, chunk in enumerate(chunks):
@@ -62,8 +86,7 @@ def cache_trunk_outputs(
             pending, pending_views = None, current_views
             if following is not None:
                 pending = pool.submit(_views, paths, following, size, current_views, seed, augmentation)
-            images = torch.from_numpy(normalise(pixels)).to(device).contiguous(memory_format=torch.channels_last)
-            outputs = trunk(images).to("cpu", torch.float16)
+            outputs = run_trunk(normalise(pixels))
             if cache is None:
                 cache = torch.empty((len(paths), views, *outputs.shape[1:]), dtype=torch.float16)
             rows = slice(chunk[0], chunk[-1] + 1)

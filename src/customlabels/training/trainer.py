@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,7 +17,7 @@ import torch.nn.functional as F
 from customlabels.training.augmentation import Augmentation
 from customlabels.training.backbones import create_backbone
 from customlabels.training.classifier import Classifier
-from customlabels.training.features import cache_trunk_outputs
+from customlabels.training.features import cache_trunk_outputs, trunk_runner
 from customlabels.training.metrics import mean_average_precision
 from customlabels.training.progress import NoProgress, ProgressTracker
 from customlabels.training.recipe import Recipe, estimate_seconds
@@ -26,6 +28,7 @@ MAX_POS_WEIGHT = 10.0
 EXPORT_RESERVE_S = 10.0
 # Even a run that overruns its budget trains this many epochs, lest it export an untrained head.
 MIN_EPOCHS = 3
+CACHE_BATCH_VIEWS = 32
 
 
 @dataclass(frozen=True)
@@ -96,22 +99,23 @@ def fit_classifier(
 
         cache = cache_trunk_outputs(
             [samples[row].path for row in rows],
-            model.trunk,
+            run_trunk,
             size=recipe.image_size,
             views=views,
             seed=seed * 1000 + seed_offset,
             augmentation=Augmentation(),
-            device=device,
-            batch_size=max(8, recipe.batch_size // views),
+            batch_size=max(1, CACHE_BATCH_VIEWS // views),
             on_batch=on_batch,
             deadline=deadline,
         )
         return _Data(cache.features, cache.filled, targets[rows])
 
-    train = cached(train_rows, recipe.views, 0, 0, caching_deadline)
-    validation = None
-    if validation_rows:
-        validation = cached(validation_rows, validation_views, len(train_rows) * recipe.views, 1, None)
+    with tempfile.TemporaryDirectory(prefix="customlabels-trunk-") as workdir:
+        run_trunk = trunk_runner(model.trunk, size=recipe.image_size, device=device, workdir=Path(workdir))
+        train = cached(train_rows, recipe.views, 0, 0, caching_deadline)
+        validation = None
+        if validation_rows:
+            validation = cached(validation_rows, validation_views, len(train_rows) * recipe.views, 1, None)
     tracker.report("caching", 1.0, epochs=recipe.epochs, force=True)
 
     metrics = _train(model, train, validation, recipe, multi_label, labels, device, tracker, started, seed)
