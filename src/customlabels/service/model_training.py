@@ -94,7 +94,7 @@ def _train_detector(version: "Version", data: TrainingData, images: list[Path], 
         for path, entry in zip(images, data.train, strict=True)
     ]
     overrides = version.recipe.get(DETECTION_RECIPE_KEY) or None
-    recipe = choose_detection_recipe(num_images=len(samples), num_labels=len(data.labels), overrides=overrides)
+    recipe = choose_detection_recipe(num_images=len(samples), num_labels=len(data.labels), overrides=overrides, samples=samples)
     train_detector(samples, labels=data.labels, recipe=recipe, progress=progress, out_dir=out, seed=version.id)
 
 

@@ -44,6 +44,8 @@ class Recipe:
     validation_fraction: float = 0.1
     patience: int = 5
     warmup_epochs: float = 1.0
+    # The exported weights are an exponential moving average over about this many last epochs (0: the last step's).
+    ema_epochs: float = 1.0
     # Training caches fewer views and runs fewer epochs when it measures that it would overrun this.
     time_budget_s: float | None = None
     # A weights file or URL for the backbone; None: the weights of the installed package.
