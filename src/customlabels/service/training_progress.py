@@ -23,12 +23,14 @@ class DatabaseProgress:
         self._every = every
         self._new_epoch_every = new_epoch_every
         self._last_epoch = -1
+        self._epoch: dict[str, object] = {}
         self._last_write = 0.0
         self._last_check = 0.0
         self._cancelled = False
 
     def step(self, message: str) -> None:
-        self._write({"step": message}, message, force=True)
+        """A step outside the epochs; the last epoch reached stays on show (evaluating after epoch 12 of 12)."""
+        self._write({**self._epoch, "step": message}, message, force=True)
 
     def report(self, *, step: str, epoch: int, epochs: int, fraction: float, eta_s: float | None, metrics: Mapping[str, float]) -> None:
         left = f", about {_duration(eta_s)} left" if eta_s is not None else ""
@@ -37,6 +39,8 @@ class DatabaseProgress:
         # A new epoch is worth telling soon; within an epoch, every few seconds is enough.
         new_epoch = epoch != self._last_epoch and time.monotonic() - self._last_write >= self._new_epoch_every
         self._last_epoch = epoch
+        if epoch:
+            self._epoch = {"epoch": epoch, "epochs": epochs, "fraction": round(fraction, 4)}
         self._write(record, message, force=new_epoch)
 
     def cancelled(self) -> bool:
