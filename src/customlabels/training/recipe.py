@@ -24,7 +24,7 @@ PLANS: tuple[tuple[int, int], ...] = (
 @dataclass(frozen=True)
 class Recipe:
     backbone: str = DEFAULT_BACKBONE
-    image_size: int = 224
+    image_size: int = 288
     epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 1e-3
@@ -137,7 +137,7 @@ def choose_recipe(
     backbone = overrides.get("backbone", DEFAULT_BACKBONE)
     base = Recipe(
         backbone=backbone,
-        image_size=backbone_spec(backbone).native_size,
+        image_size=backbone_spec(backbone).default_size,
         label_smoothing=0.0 if multi_label else 0.1,
         time_budget_s=budget,
     )
