@@ -23,6 +23,7 @@ import numpy as np
 
 from customlabels.training import Sample, choose_recipe, train_classifier
 from customlabels.training.preprocess import load_image, preprocess
+from printed_progress import PrintedProgress  # bench/ is on the path when a benchmark runs
 
 DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RESULTS = Path(__file__).resolve().parent / "results" / "classification.json"
@@ -61,30 +62,6 @@ def scenes(root: Path) -> Dataset:
     random.Random(SPLIT_SEED).shuffle(samples)
     cut = round(len(samples) * (1 - SCENES_TEST_FRACTION))
     return Dataset("scenes", labels, True, tuple(samples[:cut]), tuple(samples[cut:]))
-
-
-class PrintedProgress:
-    def __init__(self) -> None:
-        self.last_step = ""
-
-    def report(
-        self,
-        *,
-        step: str,
-        epoch: int,
-        epochs: int,
-        fraction: float,
-        eta_s: float | None,
-        metrics: Mapping[str, float],
-    ) -> None:
-        if metrics or step != self.last_step:
-            shown = " ".join(f"{key}={value:.4f}" for key, value in metrics.items())
-            eta = f"{eta_s:.0f}s" if eta_s is not None else "?"
-            print(f"  {step:9s} epoch {epoch}/{epochs} {fraction:6.1%} eta {eta} {shown}", file=sys.stderr)
-        self.last_step = step
-
-    def cancelled(self) -> bool:
-        return False
 
 
 def targets(samples: Sequence[Sample], labels: Sequence[str]) -> np.ndarray:

@@ -35,6 +35,7 @@ from customlabels.training.detection import (
     choose_detection_recipe,
     train_detector,
 )
+from printed_progress import PrintedProgress  # bench/ is on the path when a benchmark runs
 
 DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RESULTS = Path(__file__).resolve().parent / "results" / "detection.json"
@@ -97,30 +98,6 @@ def logos(root: Path) -> Dataset:
         )
         samples.append(DetectionSample(path, boxes))
     return split("logos", samples)
-
-
-class PrintedProgress:
-    def __init__(self) -> None:
-        self.last_step = ""
-
-    def report(
-        self,
-        *,
-        step: str,
-        epoch: int,
-        epochs: int,
-        fraction: float,
-        eta_s: float | None,
-        metrics: Mapping[str, float],
-    ) -> None:
-        if metrics or step != self.last_step:
-            shown = " ".join(f"{key}={value:.4f}" for key, value in metrics.items())
-            eta = f"{eta_s:.0f}s" if eta_s is not None else "?"
-            print(f"  {step:9s} epoch {epoch}/{epochs} {fraction:6.1%} eta {eta} {shown}", file=sys.stderr, flush=True)
-        self.last_step = step
-
-    def cancelled(self) -> bool:
-        return False
 
 
 def truths(sample: DetectionSample) -> list[Box]:

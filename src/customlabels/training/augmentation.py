@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -29,7 +30,7 @@ def view(image: Image.Image, size: int, index: int, rng: np.random.Generator, au
     resized = resize(image, size, box=_random_box(image.size, rng, augmentation))
     if rng.random() < 0.5:
         resized = resized.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    return _jitter_colour(np.asarray(resized, dtype=np.uint8), rng, augmentation)
+    return jitter_colour(np.asarray(resized, dtype=np.uint8), rng, augmentation)
 
 
 def _random_box(
@@ -47,7 +48,21 @@ def _random_box(
     return (left * width, top * height, (left + box_w) * width, (top + box_h) * height)
 
 
-def _jitter_colour(pixels: np.ndarray, rng: np.random.Generator, augmentation: Augmentation) -> np.ndarray:
+class ColourJitter(Protocol):
+    """The largest relative changes of brightness, contrast and saturation."""
+
+    @property
+    def brightness(self) -> float: ...
+
+    @property
+    def contrast(self) -> float: ...
+
+    @property
+    def saturation(self) -> float: ...
+
+
+def jitter_colour(pixels: np.ndarray, rng: np.random.Generator, augmentation: ColourJitter) -> np.ndarray:
+    """uint8 pixels with brightness, contrast and saturation each scaled by a random factor within the limits."""
     x = pixels.astype(np.float32)
     x *= rng.uniform(1 - augmentation.brightness, 1 + augmentation.brightness)
     mean = x.mean()

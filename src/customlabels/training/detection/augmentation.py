@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from customlabels.training.augmentation import jitter_colour
 from customlabels.training.detection.letterbox import FILL, Placement, fit, render
 
 
@@ -136,16 +137,6 @@ def plain_view(image: Image.Image, boxes: np.ndarray, labels: np.ndarray, size: 
     """The input exactly as served (letterboxed), with its boxes."""
     placement = fit(image.width, image.height, size)
     return View(render(image, placement, size), placement.to_input(boxes), np.asarray(labels))
-
-
-def jitter_colour(pixels: np.ndarray, rng: np.random.Generator, augmentation: BoxAugmentation) -> np.ndarray:
-    x = pixels.astype(np.float32)
-    x *= rng.uniform(1 - augmentation.brightness, 1 + augmentation.brightness)
-    mean = x.mean()
-    x = (x - mean) * rng.uniform(1 - augmentation.contrast, 1 + augmentation.contrast) + mean
-    grey = x.mean(axis=2, keepdims=True)
-    x = (x - grey) * rng.uniform(1 - augmentation.saturation, 1 + augmentation.saturation) + grey
-    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
