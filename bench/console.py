@@ -10,12 +10,8 @@ times each page (median of REPEATS): the grid's first page, a page deep in it, t
 from __future__ import annotations
 
 import json
-import os
-import platform
 import re
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,10 +20,9 @@ from urllib.parse import quote
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.images import classification_line, jpeg, put  # noqa: E402
-from tests.server import ACCESS_KEY, SECRET_KEY, RunningServer  # noqa: E402
+from served import run_against_server  # bench/ is on the path; served puts the repository there too, for tests.*
+from tests.images import classification_line, jpeg, put
+from tests.server import ACCESS_KEY, SECRET_KEY, RunningServer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "console.json"
 IMAGES = 5000
@@ -40,16 +35,7 @@ THUMBNAILS = 60
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="customlabels-bench-") as folder:
-        server = RunningServer(Path(folder) / "data").start()
-        try:
-            results = run(server)
-        finally:
-            server.stop()
-    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    run_against_server(run, RESULTS)
 
 
 def run(server: RunningServer) -> dict[str, Any]:

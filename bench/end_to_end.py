@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.images import classification_line, put  # noqa: E402
-from tests.server import RunningServer  # noqa: E402
+from served import run_against_server  # bench/ is on the path; served puts the repository there too, for tests.*
+from tests.images import classification_line, put
+from tests.server import RunningServer
 
 DATA = Path(os.environ.get("CUSTOMLABELS_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RESULTS = Path(__file__).resolve().parent / "results" / "end_to_end.json"
@@ -31,16 +27,7 @@ CLIENTS = 4
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="customlabels-bench-") as folder:
-        server = RunningServer(Path(folder) / "data").start()
-        try:
-            results = run(server)
-        finally:
-            server.stop()
-    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    run_against_server(run, RESULTS)
 
 
 def run(server: RunningServer) -> dict[str, Any]:
