@@ -20,9 +20,8 @@ from customlabels.datasets.importers import (
 from customlabels.datasets.importers.lines import BoundingBox, entry_line, with_one_class_map
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_data = pytest.mark.skipif(
-    not DATA.is_dir(), reason="example datasets not beside the repository"
-)
+# Why not a skip: the suite is the proof that the importers read the real datasets; without them it must fail.
+needs_data = pytest.mark.usefixtures("shared_data")
 
 CLASSIFICATION = "groundtruth/image-classification"
 DETECTION = "groundtruth/object-detection"

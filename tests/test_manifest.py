@@ -115,6 +115,7 @@ def test_dg_multi_label_example_parses_both_labels_but_its_placeholder_source_re
     assert fixed.labels == ("ball", "football") and not fixed.has_errors
 
 
+@pytest.mark.usefixtures("shared_data")
 def test_every_logos_line_is_valid() -> None:
     entries = [parse_line(line) for line in logos_lines()]
     assert len(entries) == 269
@@ -136,6 +137,7 @@ def test_every_logos_line_is_valid() -> None:
     assert first.image_size == (466, 500)
 
 
+@pytest.mark.usefixtures("shared_data")
 def test_logos_images_only_fail_on_their_real_size_limits() -> None:
     found: dict[str, list[str]] = {}
     for line in logos_lines():
