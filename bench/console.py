@@ -9,6 +9,7 @@ times each page (median of REPEATS): the grid's first page, a page deep in it, t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import statistics
@@ -64,8 +65,8 @@ def run(server: RunningServer) -> dict[str, Any]:
         for _ in range(DEEP_PAGE - 1):
             deep = grid + _next_link(browser.get(deep).text)
         first_page = browser.get(grid).text
-        thumbnails = re.findall(r'src="(/api/v1/projects/big/datasets/train/image\?[^"]+)"', first_page)[:THUMBNAILS]
-        thumbnails = [link.replace("&amp;", "&") for link in thumbnails]
+        found = re.findall(r'src="(/api/v1/projects/big/datasets/train/image\?[^"]+)"', first_page)
+        thumbnails = [html.unescape(link) for link in found[:THUMBNAILS]]
         pages: dict[str, str] = {
             "grid_first_page": grid,
             f"grid_page_{DEEP_PAGE}": deep,
@@ -96,11 +97,11 @@ def _sign_in(browser: httpx.Client) -> None:
         raise RuntimeError(f"signing in failed: HTTP {answer.status_code}")
 
 
-def _next_link(html: str) -> str:
-    found = re.search(r'<a href="(\?[^"]+)" rel="next">', html)
+def _next_link(page: str) -> str:
+    found = re.search(r'<a href="(\?[^"]+)" rel="next">', page)
     if not found:
         raise RuntimeError("the grid has no next page")
-    return found.group(1).replace("&amp;", "&")
+    return html.unescape(found.group(1))
 
 
 def _ok(response: httpx.Response) -> None:
