@@ -133,7 +133,7 @@ def onnx_predictions(model_dir: Path, samples: Sequence[Sample]) -> tuple[np.nda
     return np.concatenate(outputs), len(samples) / forward_seconds
 
 
-def trained(dataset: Dataset, overrides: Mapping[str, Any], work: Path) -> dict[str, Any]:
+def trained(dataset: Dataset, overrides: Mapping[str, Any], work: Path, seed: int = 0) -> dict[str, Any]:
     recipe = choose_recipe(
         num_images=len(dataset.train),
         num_labels=len(dataset.labels),
@@ -149,12 +149,14 @@ def trained(dataset: Dataset, overrides: Mapping[str, Any], work: Path) -> dict[
         recipe=recipe,
         progress=PrintedProgress(),
         out_dir=work / dataset.name,
+        seed=seed,
     )
     seconds = time.perf_counter() - began
     probabilities, images_per_s = onnx_predictions(out_dir, dataset.test)
     validation = json.loads((out_dir / "model.json").read_text())["validation"]
     return {
         "recipe": recipe.to_json(),
+        "seed": seed,
         "training_seconds": round(seconds, 1),
         "onnx_images_per_s": round(images_per_s, 1),
         "validation": validation,
@@ -212,6 +214,7 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["clothing", "scenes", "all"], default="all")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--recipe", default="{}", help="JSON object of Recipe overrides")
+    parser.add_argument("--seed", type=int, default=0, help="the training's seed (validation split, views, order)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/customlabels-bench"))
     arguments = parser.parse_args()
@@ -232,7 +235,7 @@ def main() -> None:
         if not arguments.no_baseline:
             entry["baseline_frozen_logreg"] = baseline(dataset)
             print(f"{name} baseline: {summary(entry['baseline_frozen_logreg'])}", file=sys.stderr)
-        entry["train_classifier"] = trained(dataset, overrides, arguments.work)
+        entry["train_classifier"] = trained(dataset, overrides, arguments.work, arguments.seed)
         print(f"{name} train_classifier: {summary(entry['train_classifier'])}", file=sys.stderr)
         results["datasets"][name] = entry
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
