@@ -114,17 +114,23 @@ def test_augmented_views_keep_their_boxes_on_the_object() -> None:
     assert seen > 20
 
 
-def test_mosaic_boxes_cover_their_objects_in_every_quarter() -> None:
+def test_mosaic_boxes_cover_their_objects_at_the_scale_of_a_plain_view() -> None:
     shapes = [((300, 200), (50, 50, 150, 120)), ((200, 300), (20, 100, 120, 200)), ((400, 400), (0, 0, 100, 100)), ((100, 90), (40, 40, 60, 60))]
     parts = [(picture(w, h, box), np.array([box], dtype=float), np.array([label])) for label, ((w, h), box) in enumerate(shapes)]
-    still = BoxAugmentation(brightness=0.0, contrast=0.0, saturation=0.0)
-    for seed in range(10):
+    still = BoxAugmentation(brightness=0.0, contrast=0.0, saturation=0.0, min_zoom=0.8, max_zoom=1.25)
+    widths: dict[int, list[float]] = {label: [] for label in range(len(shapes))}
+    for seed in range(30):
         view = mosaic_view(parts, 160, np.random.default_rng(seed), still)
-        assert ((view.boxes >= 0) & (view.boxes <= 160)).all() and len(view.boxes) == len(view.labels) >= 2
+        assert ((view.boxes >= 0) & (view.boxes <= 160)).all() and len(view.boxes) == len(view.labels)
         red = (view.pixels[..., 0] > 150) & (view.pixels[..., 1] < 90)
-        for x1, y1, x2, y2 in np.round(view.boxes).astype(int):
+        for (x1, y1, x2, y2), label in zip(view.boxes, view.labels, strict=True):
             # Each kept box is (almost) all object: the quarters never bleed into each other.
-            assert red[y1:y2, x1:x2].mean() > 0.9
+            assert red[round(y1) : round(y2), round(x1) : round(x2)].mean() > 0.9
+            (width, height), box = shapes[label]
+            widths[label].append((x2 - x1) / ((box[2] - box[0]) * 160 / max(width, height)))
+    for ratios in widths.values():
+        # Cropped boxes are narrower; the widest shows the object at its plain-view width times the zoom.
+        assert len(ratios) >= 5 and 0.8 * 0.97 <= max(ratios) <= 1.25 * 1.03
 
 
 @pytest.mark.parametrize(

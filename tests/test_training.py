@@ -190,6 +190,9 @@ def test_choose_recipe_defaults_and_overrides() -> None:
     assert recipe.backbone == "efficientnet-lite0"
     assert recipe.image_size == 288  # above its native 224 px: measured better on clothing
     assert recipe.time_budget_s is not None
+    # Small datasets train on every image; large ones hold a tenth out to stop early.
+    assert recipe.validation_fraction == 0.0
+    assert choose_recipe(num_images=5000, num_labels=10, multi_label=False).validation_fraction == 0.1
     overridden = choose_recipe(
         num_images=600,
         num_labels=10,

@@ -15,6 +15,11 @@ BASE_BUDGET_S = 240.0
 BASE_BUDGET_IMAGES = 600
 MIN_BUDGET_S = 60.0
 MAX_CACHE_BYTES = 6 * 1024**3
+# From this many training images on, a tenth is held out to stop early and keep the best epoch. Below it a tenth
+# is too few images to choose an epoch by, and costs a tenth of the data (on clothing's 600, holding none out
+# gained 0.02-0.03 macro-F1 seed for seed): every image trains, the schedule runs to its end, the average is kept.
+EARLY_STOPPING_MIN_IMAGES = 1000
+VALIDATION_FRACTION = 0.1
 # (views, epochs) from the most to the least preferred; the first that fits the budget is chosen.
 PLANS: tuple[tuple[int, int], ...] = (
     (8, 12), (6, 12), (5, 12), (4, 12), (4, 10), (3, 10), (2, 10), (2, 8), (1, 8), (1, 6), (1, 4), (1, 3),
@@ -41,7 +46,7 @@ class Recipe:
     drop_path: float = 0.2
     # Whether the exported model averages the image with its mirror image.
     flip_tta: bool = True
-    validation_fraction: float = 0.1
+    validation_fraction: float = VALIDATION_FRACTION
     patience: int = 5
     warmup_epochs: float = 1.0
     # The exported weights are an exponential moving average over about this many last epochs (0: the last step's).
@@ -128,7 +133,8 @@ def choose_recipe(
     time_budget_s: float | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Recipe:
-    """The recipe that measured best on ~600 images, with fewer views then epochs to fit the budget; overrides win."""
+    """The recipe that measured best on ~600 images, with fewer views then epochs to fit the budget, a validation
+    split for early stopping from EARLY_STOPPING_MIN_IMAGES on; overrides win."""
     overrides = dict(overrides or {})
     unknown = set(overrides) - {field.name for field in dataclasses.fields(Recipe)}
     if unknown:
@@ -139,6 +145,7 @@ def choose_recipe(
         backbone=backbone,
         image_size=backbone_spec(backbone).default_size,
         label_smoothing=0.0 if multi_label else 0.1,
+        validation_fraction=VALIDATION_FRACTION if num_images >= EARLY_STOPPING_MIN_IMAGES else 0.0,
         time_budget_s=budget,
     )
     base = dataclasses.replace(base, **overrides)

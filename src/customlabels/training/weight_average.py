@@ -24,13 +24,18 @@ class WeightAverage:
             for average, parameter in zip(self._average, self._parameters):
                 average.lerp_(parameter.detach(), 1.0 - decay)
 
+    def keep(self) -> None:
+        """Puts the averaged weights in place of the trained ones for good."""
+        with torch.no_grad():
+            for parameter, average in zip(self._parameters, self._average):
+                parameter.copy_(average)
+
     @contextmanager
     def applied(self) -> Iterator[None]:
         """The averaged weights in place of the trained ones for the duration of the block."""
         with torch.no_grad():
             saved = [parameter.detach().clone() for parameter in self._parameters]
-            for parameter, average in zip(self._parameters, self._average):
-                parameter.copy_(average)
+        self.keep()
         try:
             yield
         finally:

@@ -104,7 +104,8 @@ def mosaic_view(
     rng: np.random.Generator,
     augmentation: BoxAugmentation,
 ) -> View:
-    """Four (image, boxes, labels) in the quarters around a random centre, each touching it with a corner."""
+    """Four (image, boxes, labels) in the quarters around a random centre, each quarter a random crop of its
+    image at the scale of augmented_view (its letterbox fit, zoomed): mosaics add context, not smaller objects."""
     centre_x, centre_y = (int(rng.integers(size // 4, 3 * size // 4 + 1)) for _ in range(2))
     canvas = np.full((size, size, 3), FILL, dtype=np.uint8)
     all_boxes, all_labels = [], []
@@ -114,12 +115,11 @@ def mosaic_view(
         width, height = (size - centre_x if right else centre_x), (size - centre_y if bottom else centre_y)
         if width < 1 or height < 1:
             continue
-        # Half the letterbox fit, zoomed: at the default zooms an object shows at 0.3-0.8x its plain size.
-        zoom = math.exp(rng.uniform(math.log(augmentation.min_zoom), math.log(augmentation.max_zoom))) / 2
+        zoom = math.exp(rng.uniform(math.log(augmentation.min_zoom), math.log(augmentation.max_zoom)))
         scale = zoom * size / max(image.width, image.height)
         inner_width, inner_height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
-        left = 0 if right else width - inner_width
-        top = 0 if bottom else height - inner_height
+        left = int(rng.integers(min(0, width - inner_width), max(0, width - inner_width) + 1))
+        top = int(rng.integers(min(0, height - inner_height), max(0, height - inner_height) + 1))
         placement = Placement(image.width, image.height, inner_width, inner_height, left, top)
         canvas[y0 : y0 + height, x0 : x0 + width] = render(image, placement, width, height)
         placed, kept = place_boxes(boxes, labels, placement, width, augmentation, height)

@@ -7,6 +7,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -32,6 +33,7 @@ from customlabels.training.detection.validation import to_tensor, validate
 from customlabels.training.progress import NoProgress, Progress, ProgressTracker
 from customlabels.training.sample import Sample
 from customlabels.training.split import validation_split
+from customlabels.training.weight_average import WeightAverage
 
 EXPORT_RESERVE_S = 10.0
 # With recipe.threads 0, the thread count is measured again this often, as other jobs come and go.
@@ -152,6 +154,9 @@ def _train(
     )
     per_epoch = steps_per_epoch(len(sources), recipe.batch_size)
     warmup = max(1.0, recipe.warmup_epochs * per_epoch)
+    average = WeightAverage(
+        [p for p in model.parameters() if p.requires_grad], decay=1.0 - 1.0 / max(1.0, recipe.ema_epochs * per_epoch)
+    )
     deadline = started + recipe.time_budget_s if recipe.time_budget_s is not None else None
     epochs = recipe.epochs
     best_key: tuple[float, float] | None = None
@@ -185,6 +190,8 @@ def _train(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
             optimizer.step()
+            if recipe.ema_epochs > 0:
+                average.update()
             step += 1
             totals["loss"] += float(loss.detach())
             for key, value in parts.items():
@@ -193,19 +200,20 @@ def _train(
         epoch_metrics = {"threads": float(torch.get_num_threads())}
         epoch_metrics.update({f"train_{key}": value / per_epoch for key, value in totals.items()})
         epoch += 1
-        if validation:
-            epoch_metrics.update(validate(model, validation, labels))
-            recent_maps.append(epoch_metrics["val_map"])
-            smoothed = sum(recent_maps[-SMOOTHING_EPOCHS:]) / len(recent_maps[-SMOOTHING_EPOCHS:])
-            # Ties (a small validation set saturates) go to the lower validation loss.
-            epoch_metrics["val_map_smoothed"] = smoothed
-            score = (round(smoothed, 3), -epoch_metrics["val_loss"])
-            if best_key is None or score > best_key:
-                best_key, stale = score, 0
-                best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
-                best_metrics = dict(epoch_metrics, best_epoch=float(epoch))
-            else:
-                stale += 1
+        with average.applied() if recipe.ema_epochs > 0 else nullcontext():
+            if validation:
+                epoch_metrics.update(validate(model, validation, labels))
+                recent_maps.append(epoch_metrics["val_map"])
+                smoothed = sum(recent_maps[-SMOOTHING_EPOCHS:]) / len(recent_maps[-SMOOTHING_EPOCHS:])
+                # Ties (a small validation set saturates) go to the lower validation loss.
+                epoch_metrics["val_map_smoothed"] = smoothed
+                score = (round(smoothed, 3), -epoch_metrics["val_loss"])
+                if best_key is None or score > best_key:
+                    best_key, stale = score, 0
+                    best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
+                    best_metrics = dict(epoch_metrics, best_epoch=float(epoch))
+                else:
+                    stale += 1
         tracker.report("training", epoch / epochs, epoch=epoch, epochs=epochs, metrics=epoch_metrics, force=True)
         if validation and stale >= recipe.patience and epoch >= EARLY_STOP_AFTER * epochs:
             break
@@ -219,6 +227,8 @@ def _train(
     if best_state is not None:
         model.load_state_dict(best_state)
     else:
+        if recipe.ema_epochs > 0:
+            average.keep()
         best_metrics = dict(epoch_metrics)
     best_metrics["epochs_run"] = float(epoch)
     model.eval()

@@ -44,6 +44,9 @@ class DetectionRecipe:
     mosaic: float = 0.8
     validation_fraction: float = 0.1
     patience: int = 12
+    # Validated and exported: an exponential moving average of the weights over about this many last epochs
+    # (0: the last step's).
+    ema_epochs: float = 2.0
     # Torch threads; 0: one per core. Why not always all: a small model's many small ops spend more time
     # waiting for a second busy core than computing.
     threads: int = 0
