@@ -3,6 +3,7 @@ through the serving path (ONNX Runtime, letterbox, per-label NMS) with evaluatio
 
     .venv/bin/python bench/detection.py                       # both datasets, writes bench/results/detection.json
     .venv/bin/python bench/detection.py --compare 300         # adds "model_choice": each detector, same budget
+    .venv/bin/python bench/detection.py --latency-only        # again, the latency of the models trained last
     .venv/bin/python bench/detection.py --dataset logos --recipe '{"detector": "efficientnet-lite0-pan"}' --out /tmp/x.json
 
 The file keeps the keys a run does not write, so the comparison and the benchmark can be run apart.
@@ -129,7 +130,8 @@ def served_evaluation(bundle: Path, dataset: Dataset) -> dict[str, Any]:
 
 
 def latency(bundle: Path, dataset: Dataset) -> dict[str, Any]:
-    """Detect through InferenceUnits (1 unit: a worker process, 1 thread) vs the bare ONNX forward (1 thread)."""
+    """Detect through InferenceUnits (1 unit: a worker process, 1 thread) vs the bare ONNX forward (1 thread), in
+    this process (bench/detect_latency.py measures over HTTP)."""
     from customlabels.serving.preprocessing import training_preprocess
     from customlabels.serving.session import Session
     from customlabels.serving.units import InferenceUnits
@@ -140,18 +142,16 @@ def latency(bundle: Path, dataset: Dataset) -> dict[str, Any]:
     session = Session(bundle / "model.onnx", threads=1)
     batches = [preprocess([decode_image(data)], spec) for data in images]
     session.run(batches[0])
-    forward = []
-    for _ in range(LATENCY_ROUNDS):
-        for batch in batches:
-            began = time.perf_counter()
-            session.run(batch)
-            forward.append(time.perf_counter() - began)
+    forward, served = [], []
     units = InferenceUnits(bundle, units=1)
     try:
         units.detect(images[0])
-        served = []
+        # Alternately, so the machine's noise hits both alike.
         for _ in range(LATENCY_ROUNDS):
-            for data in images:
+            for data, batch in zip(images, batches, strict=True):
+                began = time.perf_counter()
+                session.run(batch)
+                forward.append(time.perf_counter() - began)
                 began = time.perf_counter()
                 units.detect(data)
                 served.append(time.perf_counter() - began)
@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--recipe", default="{}", help="JSON object of DetectionRecipe overrides")
     parser.add_argument("--budget", type=float, default=None, help="training time budget in seconds")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--latency-only", action="store_true", help="measure the latency of the models --work holds")
     parser.add_argument("--compare", type=float, metavar="SECONDS", help="only compare the detectors on microcontroller")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/customlabels-bench-detection"))
@@ -252,6 +253,9 @@ def main() -> None:
     }
     for name in chosen:
         dataset = loaders[name]()
+        if arguments.latency_only:
+            results["datasets"][name] = {**results["datasets"][name], "latency": latency(arguments.work / name, dataset)}
+            continue
         entry: dict[str, Any] = {
             "train_images": len(dataset.train),
             "test_images": len(dataset.test),

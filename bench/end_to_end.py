@@ -54,15 +54,15 @@ def run(server: RunningServer) -> dict[str, Any]:
     aggregated = summary["AggregatedEvaluationResults"]
 
     image = (sorted((DATA / "clothing" / "test").glob("*/*.jpg"))[0]).read_bytes()
-    bare = _BareForward(server, image)
+    bare = BareForward(server, image)
     serving = {}
     for units in (1, 2):
         client.start_project_version(ProjectVersionArn=version, MinInferenceUnits=units)
         client.get_waiter("project_version_running").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig={"Delay": 1, "MaxAttempts": 120})
         time.sleep(1)
         serving[f"{units}_units"] = {
-            **_latency_side_by_side(server, version, image, bare),
-            "throughput_per_s": _throughput(server, version, image),
+            **latency_side_by_side(server, version, image, bare),
+            "throughput_per_s": throughput(server, version, image),
         }
         client.stop_project_version(ProjectVersionArn=version)
         while client.describe_project_versions(ProjectArn=project, VersionNames=["v1"])["ProjectVersionDescriptions"][0]["Status"] != "STOPPED":
@@ -78,13 +78,13 @@ def run(server: RunningServer) -> dict[str, Any]:
         "detect": {
             **serving,
             "ratio_p50_1_unit": serving["1_units"]["ratio_p50"],
-            "server_peak_rss_mb": _peak_rss_mb(server.process.pid),  # type: ignore[union-attr]
+            "server_peak_rss_mb": peak_rss_mb(server.process.pid),  # type: ignore[union-attr]
             "clients": CLIENTS,
         },
     }
 
 
-def _latency_side_by_side(server: RunningServer, version: str, image: bytes, bare: _BareForward) -> dict[str, float]:
+def latency_side_by_side(server: RunningServer, version: str, image: bytes, bare: BareForward) -> dict[str, float]:
     """Detect over HTTP and the bare forward pass, one after the other, so the machine's noise hits both alike."""
     client = server.client()
     for _ in range(10):
@@ -102,7 +102,7 @@ def _latency_side_by_side(server: RunningServer, version: str, image: bytes, bar
     return {"detect_p50_ms": round(detect, 2), "bare_onnx_forward_p50_ms": round(forward, 2), "ratio_p50": round(detect / forward, 2)}
 
 
-def _throughput(server: RunningServer, version: str, image: bytes) -> float:
+def throughput(server: RunningServer, version: str, image: bytes) -> float:
     done = 0
     lock = threading.Lock()
     deadline = time.monotonic() + THROUGHPUT_SECONDS
@@ -124,7 +124,7 @@ def _throughput(server: RunningServer, version: str, image: bytes) -> float:
     return round(done / THROUGHPUT_SECONDS, 1)
 
 
-class _BareForward:
+class BareForward:
     """The exported model alone: one ONNX Runtime session with one thread, as an inference unit runs it."""
 
     def __init__(self, server: RunningServer, image: bytes) -> None:
@@ -133,20 +133,21 @@ class _BareForward:
         import onnxruntime
         from PIL import Image
 
-        from customlabels.training.preprocess import preprocess
+        from customlabels.serving.preprocessing import training_preprocess
 
         bundle = next(p for p in (server.data_dir / "models").iterdir() if (p / "model.onnx").is_file())
         spec = json.loads((bundle / "model.json").read_text())
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(bundle / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        self._feed = {self._session.get_inputs()[0].name: preprocess([Image.open(io.BytesIO(image)).convert("RGB")], spec["input"])}
+        batch = training_preprocess()([Image.open(io.BytesIO(image)).convert("RGB")], spec["input"])
+        self._feed = {self._session.get_inputs()[0].name: batch}
 
     def run(self) -> None:
         self._session.run(None, self._feed)
 
 
-def _peak_rss_mb(pid: int) -> float:
+def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)

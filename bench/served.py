@@ -16,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.server import RunningServer  # noqa: E402
 
 
-def run_against_server(run: Callable[[RunningServer], dict[str, Any]], results: Path) -> None:
+def run_against_server(
+    run: Callable[[RunningServer], dict[str, Any]], results: Path, *, extra_env: dict[str, str] | None = None
+) -> None:
     with tempfile.TemporaryDirectory(prefix="customlabels-bench-") as folder:
-        server = RunningServer(Path(folder) / "data").start()
+        server = RunningServer(Path(folder) / "data", extra_env=extra_env or {}).start()
         try:
             outcome = run(server)
         finally:
