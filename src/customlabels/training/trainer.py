@@ -7,7 +7,6 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,9 +186,7 @@ def _train(
     base_rates = [group["lr"] for group in optimizer.param_groups]
     count = train.features.shape[0]
     steps_per_epoch = math.ceil(count / recipe.batch_size)
-    average = WeightAverage(
-        tail_parameters + head_parameters, decay=1.0 - 1.0 / max(1.0, recipe.ema_epochs * steps_per_epoch)
-    )
+    average = WeightAverage(tail_parameters + head_parameters, epochs=recipe.ema_epochs, steps_per_epoch=steps_per_epoch)
     deadline = started + recipe.time_budget_s if recipe.time_budget_s is not None else None
     epochs, epoch, step, stale = recipe.epochs, 0, 0, 0
     best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
@@ -217,13 +214,12 @@ def _train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if recipe.ema_epochs > 0:
-                average.update()
+            average.update()
             step += 1
             running += float(loss.detach())
             tracker.report("training", (epoch + (batch + 1) / steps_per_epoch) / epochs, epoch=epoch + 1, epochs=epochs)
         metrics = {"train_loss": running / steps_per_epoch}
-        with average.applied() if recipe.ema_epochs > 0 else nullcontext():
+        with average.applied():
             if validation is not None:
                 metrics.update(_evaluate(model, validation, multi_label, device))
                 # Why the loss: on a few dozen validation images accuracy moves in coarse steps and ties often.

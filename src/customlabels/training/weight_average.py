@@ -10,9 +10,12 @@ from torch import nn
 
 
 class WeightAverage:
-    def __init__(self, parameters: Sequence[nn.Parameter], *, decay: float) -> None:
-        self._parameters = list(parameters)
-        self._decay = decay
+    """An average over about `epochs` last epochs of `steps_per_epoch` updates each; with epochs 0 it is off and
+    the trained weights stand."""
+
+    def __init__(self, parameters: Sequence[nn.Parameter], *, epochs: float, steps_per_epoch: int) -> None:
+        self._parameters = list(parameters) if epochs > 0 else []
+        self._decay = 1.0 - 1.0 / max(1.0, epochs * steps_per_epoch)
         self._updates = 0
         self._average = [parameter.detach().clone() for parameter in self._parameters]
 

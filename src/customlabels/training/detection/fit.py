@@ -7,7 +7,6 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -154,9 +153,8 @@ def _train(
     )
     per_epoch = steps_per_epoch(len(sources), recipe.batch_size)
     warmup = max(1.0, recipe.warmup_epochs * per_epoch)
-    average = WeightAverage(
-        [p for p in model.parameters() if p.requires_grad], decay=1.0 - 1.0 / max(1.0, recipe.ema_epochs * per_epoch)
-    )
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    average = WeightAverage(trainable, epochs=recipe.ema_epochs, steps_per_epoch=per_epoch)
     deadline = started + recipe.time_budget_s if recipe.time_budget_s is not None else None
     epochs = recipe.epochs
     best_key: tuple[float, float] | None = None
@@ -190,8 +188,7 @@ def _train(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
             optimizer.step()
-            if recipe.ema_epochs > 0:
-                average.update()
+            average.update()
             step += 1
             totals["loss"] += float(loss.detach())
             for key, value in parts.items():
@@ -200,7 +197,7 @@ def _train(
         epoch_metrics = {"threads": float(torch.get_num_threads())}
         epoch_metrics.update({f"train_{key}": value / per_epoch for key, value in totals.items()})
         epoch += 1
-        with average.applied() if recipe.ema_epochs > 0 else nullcontext():
+        with average.applied():
             if validation:
                 epoch_metrics.update(validate(model, validation, labels))
                 recent_maps.append(epoch_metrics["val_map"])
@@ -227,8 +224,7 @@ def _train(
     if best_state is not None:
         model.load_state_dict(best_state)
     else:
-        if recipe.ema_epochs > 0:
-            average.keep()
+        average.keep()
         best_metrics = dict(epoch_metrics)
     best_metrics["epochs_run"] = float(epoch)
     model.eval()
