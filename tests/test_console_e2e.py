@@ -26,8 +26,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 COLOURS = {"apple": (200, 30, 30), "banana": (230, 210, 40)}
 TRAINING_TIMEOUT_MS = 150_000
 # Why more epochs than the other tests: the tiny model's 20 epochs pass within one of the page's polls, and the
-# test must see the page follow them. No early stop, so the number of epochs shown is known.
-CONSOLE_EPOCHS = 100
+# test must see the page follow them (100 epochs took ~1.5 s, about one poll, here: a faster machine saw none).
+# No early stop, so the number of epochs shown is known.
+CONSOLE_EPOCHS = 400
 CONSOLE_RECIPE_JSON = json.dumps({**json.loads(TINY_RECIPE_JSON), "epochs": CONSOLE_EPOCHS, "patience": CONSOLE_EPOCHS})
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (./run tests installs it)")

@@ -3,6 +3,8 @@ import { api } from "./console.js";
 
 const model = document.querySelector("[data-model]");
 
+const POLL_MS = 1000;
+
 function follow() {
   if (!model || !/PROGRESS|STARTING|STOPPING|DELETING/.test(model.dataset.status)) return;
   const poll = async () => {
@@ -20,9 +22,9 @@ function follow() {
       if (p.epoch) document.querySelector("[data-progress-epoch]").textContent = `Epoch ${p.epoch} of ${p.epochs}`;
       if (p.eta_s != null) document.querySelector("[data-progress-eta]").textContent = ` · about ${duration(p.eta_s)} left`;
     }
-    setTimeout(poll, 1500);
+    setTimeout(poll, POLL_MS);
   };
-  setTimeout(poll, 1500);
+  setTimeout(poll, POLL_MS);
 }
 
 const duration = (s) => (s < 90 ? `${Math.max(1, Math.round(s))} s` : `${Math.round(s / 60)} min`);
