@@ -163,6 +163,37 @@ def test_nms_suppresses_overlapping_boxes_of_a_label_only() -> None:
     assert nms(boxes[:2], scores[:2], 0.7).tolist() == [0, 1]
 
 
+def greedy_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+    """The textbook algorithm: keep the best box left, drop every box overlapping it by more than the threshold."""
+    left = sorted(range(len(scores)), key=lambda i: -scores[i])
+    kept = []
+    while left:
+        best = left.pop(0)
+        kept.append(best)
+        left = [i for i in left if iou_xyxy(boxes[best], boxes[i]) <= iou_threshold]
+    return kept
+
+
+def iou_xyxy(a: np.ndarray, b: np.ndarray) -> float:
+    overlap = max(min(a[2], b[2]) - max(a[0], b[0]), 0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - overlap
+    return overlap / union
+
+
+@pytest.mark.parametrize("count", [1, 127, 128, 129, 700])
+def test_nms_keeps_what_the_textbook_greedy_algorithm_keeps(count: int) -> None:
+    # Clustered boxes, so that suppression crosses the blocks NMS compares at a time.
+    rng = np.random.default_rng(count)
+    centres = rng.uniform(0, 200, (count, 2)) // 25 * 25 + rng.normal(0, 4, (count, 2))
+    sizes = rng.uniform(8, 30, (count, 2))
+    boxes = np.concatenate((centres - sizes / 2, centres + sizes / 2), axis=1)
+    scores = rng.permutation(count) / count
+    expected = greedy_nms(boxes, scores, 0.5)
+    assert 1 <= len(expected) < count or count == 1
+    assert nms(boxes, scores, 0.5).tolist() == expected
+    assert nms(boxes, scores, 0.5, limit=20).tolist() == expected[:20]
+
+
 def test_select_keeps_at_most_the_limit_above_the_floor_by_score() -> None:
     rng = np.random.default_rng(0)
     cells = 400

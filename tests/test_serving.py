@@ -33,6 +33,7 @@ from customlabels.serving.bundle import InvalidBundle
 from customlabels.serving.predictor import Prediction, Predictor
 from customlabels.serving.preprocessing import Preprocess
 from customlabels.serving.registry import RunningModels
+from customlabels.serving import worker as worker_module
 from customlabels.serving.units import (
     InferenceFailed,
     InferenceUnits,
@@ -392,6 +393,24 @@ def test_a_crashed_worker_fails_its_request_and_is_replaced(
     assert units.detect(photo(64, 64))
     assert not Path(f"/proc/{worker}").exists()
     assert len(children() - before) == 1
+
+
+def test_a_worker_runs_batches_through_shared_memory_and_larger_ones_through_its_pipe(
+    bundles: Bundles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images = [Image.open(io.BytesIO(photo(64, 48, seed))).convert("RGB") for seed in range(4)]
+    spec = json.loads((bundles.classifier / "model.json").read_text())
+    batches = [PREPROCESS(images[:1], spec["input"]), PREPROCESS(images, spec["input"])]
+    expected = [direct_probabilities(bundles.classifier, images[:1]), direct_probabilities(bundles.classifier, images)]
+    one_image = batches[0].nbytes
+    monkeypatch.setattr(worker_module, "SHARED_BYTES", one_image)  # so the four-image batch does not fit
+    worker = worker_module.WorkerProcess(bundles.classifier / "model.onnx")
+    try:
+        for _ in range(2):  # each batch twice, alternately: the region is reused, never stale
+            for batch, probabilities in zip(batches, expected, strict=True):
+                np.testing.assert_allclose(worker.run(batch)[0], probabilities, rtol=1e-5, atol=1e-6)
+    finally:
+        worker.close()
 
 
 def test_bundles_that_cannot_run_are_refused_without_leftovers(bundles: Bundles, tmp_path: Path) -> None:

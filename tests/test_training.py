@@ -19,7 +19,7 @@ from customlabels.training import (
     preprocess,
     train_classifier,
 )
-from customlabels.training.preprocess import input_spec, load_image
+from customlabels.training.preprocess import input_spec, load_image, normalise
 from customlabels.training.recipe import estimate_seconds
 from customlabels.training.split import validation_split
 
@@ -245,6 +245,17 @@ def test_preprocess_follows_the_spec(tmp_path: Path) -> None:
     assert preprocess([], spec).shape == (0, 3, 32, 32)
     with pytest.raises(ValueError):
         preprocess([flat], {**spec, "resize": "center_crop"})
+
+
+def test_normalise_scales_every_value_and_moves_channels_first() -> None:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (2, 16, 24, 3)).astype(np.uint8)
+    pixels[0, 0, :, 0] = np.arange(24)  # every value appears somewhere
+    pixels[0, :, :, 1].flat[:256] = np.arange(256)
+    batch = normalise(pixels, mean=127.0, std=128.0)
+    assert batch.shape == (2, 3, 16, 24) and batch.dtype == np.float32 and batch.flags.c_contiguous
+    expected = (pixels.astype(np.float64) - 127.0) / 128.0
+    np.testing.assert_array_equal(batch, expected.transpose(0, 3, 1, 2).astype(np.float32))
 
 
 def test_load_image_applies_exif_orientation(tmp_path: Path) -> None:

@@ -230,4 +230,5 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    # Why not convert an RGB image: convert copies it, which cost a decoded photo's size in fresh memory.
+    return image if image.mode == "RGB" else image.convert("RGB")

@@ -41,10 +41,12 @@ def detect_custom_labels(
         raise InvalidParameter("Image must have either Bytes or S3Object.")
     if image is not None and len(image) > DETECT_MAX_BYTES:
         raise ImageTooLarge(f"Image.Bytes is {len(image)} bytes; at most {DETECT_MAX_BYTES} (4 MB) are allowed.")
-    with ctx.db.session() as session:
-        running_version(session, arn)
+    # Why the loaded units first: a running model answers without a database round trip per image; the
+    # database only says why a model that is not loaded cannot answer.
     units = ctx.models.units(arn) if ctx.models is not None else None
     if units is None:
+        with ctx.db.session() as session:
+            running_version(session, arn)
         raise ResourceNotReady("The model is not loaded in this server yet; try again in a moment.")
     data = image if image is not None else _read(ctx, *s3_object)  # type: ignore[misc]
     try:

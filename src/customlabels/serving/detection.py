@@ -29,14 +29,10 @@ def decode_detections(
     if frames is None or len(frames) != detections.shape[0]:
         raise ValueError("decoding boxes needs the frame (size and input size) of every image of the batch")
     results = []
-    for image, frame in zip(detections.astype(np.float64), frames, strict=True):
+    for image, frame in zip(detections, frames, strict=True):
         # Why clip: float32 sigmoids can land a hair outside 0..1, and confidence is a ratio.
         chosen = select(image[:, :BOX_COLUMNS], np.clip(image[:, BOX_COLUMNS:], 0.0, 1.0))
         ratios = fit(frame.width, frame.height, frame.input_size).to_ratios(chosen.boxes)
-        results.append(
-            [
-                Prediction(labels[int(label)], float(score), Box(*(float(value) for value in box)))
-                for box, score, label in zip(ratios, chosen.scores, chosen.labels, strict=True)
-            ]
-        )
+        rows = zip(ratios.tolist(), chosen.scores.tolist(), chosen.labels.tolist(), strict=True)
+        results.append([Prediction(labels[label], score, Box(*box)) for box, score, label in rows])
     return results

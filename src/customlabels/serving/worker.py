@@ -1,7 +1,13 @@
-"""An ONNX Runtime session in a child process of its own, driven over its stdin and stdout."""
+"""An ONNX Runtime session in a child process of its own, driven over its stdin and stdout.
+
+A batch travels in a memory region both processes map (where the platform has one), and only its shape through
+the pipe: a detector's 2 MB input took ~2 ms to pickle through the pipe, as long as the rest of the request's
+bookkeeping together.
+"""
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import signal
@@ -15,6 +21,8 @@ import numpy as np
 import customlabels
 
 _EXIT_WAIT = 5.0
+# Address space for one batch; only the pages a batch touches take memory. A larger batch goes through the pipe.
+SHARED_BYTES = 64 * 1024 * 1024
 
 
 class WorkerCrashed(Exception):
@@ -29,12 +37,22 @@ class WorkerProcess:
     """One batch at a time: not thread-safe, except kill()."""
 
     def __init__(self, model: Path, *, threads: int = 1) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-X", "faulthandler", "-m", __name__, str(model), str(threads)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=_child_environment(),
-        )
+        self._shared, shared_fd = _shared_region()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-X", "faulthandler", "-m", __name__, str(model), str(threads), str(shared_fd), str(SHARED_BYTES)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=_child_environment(),
+                pass_fds=() if shared_fd < 0 else (shared_fd,),
+            )
+        except BaseException:
+            if self._shared is not None:
+                self._shared.close()
+            raise
+        finally:
+            if shared_fd >= 0:
+                os.close(shared_fd)  # why: the two mappings keep the region alive
         self.pid = self._process.pid
         try:
             self._receive()
@@ -46,8 +64,12 @@ class WorkerProcess:
         """Every output of the model; raises WorkerCrashed when the process is gone."""
         stdin = self._process.stdin
         assert stdin is not None
+        message: object = batch
+        if self._shared is not None and batch.nbytes <= len(self._shared):
+            np.copyto(np.ndarray(batch.shape, batch.dtype, buffer=self._shared), batch)
+            message = (batch.shape, batch.dtype.str)  # the batch is in the shared region
         try:
-            pickle.dump(batch, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(message, stdin, protocol=pickle.HIGHEST_PROTOCOL)
             stdin.flush()
         except OSError as error:
             raise WorkerCrashed(self._exit_description()) from error
@@ -70,6 +92,8 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        if self._shared is not None:
+            self._shared.close()
 
     def _receive(self) -> Any:
         stdout = self._process.stdout
@@ -90,6 +114,15 @@ class WorkerProcess:
         return f"worker process {self.pid} exited with code {code}"
 
 
+def _shared_region() -> tuple[mmap.mmap | None, int]:
+    """The parent's mapping and the descriptor for the child, or (None, -1) without anonymous shared files."""
+    if not hasattr(os, "memfd_create"):
+        return None, -1
+    fd = os.memfd_create("customlabels-batch")
+    os.ftruncate(fd, SHARED_BYTES)
+    return mmap.mmap(fd, SHARED_BYTES), fd
+
+
 def _child_environment() -> dict[str, str]:
     # Why: the child must import this package the way the server did, installed or not.
     package_root = str(Path(customlabels.__file__).resolve().parents[1])
@@ -98,7 +131,8 @@ def _child_environment() -> dict[str, str]:
 
 
 def main(arguments: list[str]) -> int:
-    model, threads = Path(arguments[0]), int(arguments[1])
+    model, threads, shared_fd, shared_bytes = Path(arguments[0]), int(arguments[1]), int(arguments[2]), int(arguments[3])
+    shared = mmap.mmap(shared_fd, shared_bytes) if shared_fd >= 0 else None
     # Why: Ctrl-C reaches the whole process group; the server decides when its workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests: IO[bytes] = sys.stdin.buffer
@@ -116,11 +150,14 @@ def main(arguments: list[str]) -> int:
     _reply(replies, "ok", None)
     while True:
         try:
-            batch = pickle.load(requests)
+            message = pickle.load(requests)
         except EOFError:
             return 0
         try:
-            outputs = session.run(batch)
+            if isinstance(message, tuple):  # the batch is in the shared region
+                shape, dtype = message
+                message = np.ndarray(shape, np.dtype(dtype), buffer=shared)
+            outputs = session.run(message)
         except Exception as error:  # why: a bad batch fails that request, not the worker
             _reply(replies, "error", f"{type(error).__name__}: {error}")
         else:

@@ -13,35 +13,69 @@ MAX_DETECTIONS = 100
 MAX_CANDIDATES = 1000
 
 
+# Candidates compared at a time: enough to need few NumPy calls, few enough that the overlap matrices stay small.
+BLOCK = 128
+
+
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int | None = None) -> np.ndarray:
     """Indices of the boxes (x1, y1, x2, y2) kept, highest score first, at most limit; a box overlapping a kept
     one by more than iou_threshold is dropped."""
-    x1, y1, x2, y2 = (np.ascontiguousarray(boxes[:, i], dtype=np.float64) for i in range(4))
-    areas = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
     order = np.argsort(-scores, kind="stable")
+    ranked = np.asarray(boxes, dtype=np.float64)[order]
+    areas = np.maximum(ranked[:, 2] - ranked[:, 0], 0) * np.maximum(ranked[:, 3] - ranked[:, 1], 0)
+    limit = len(order) if limit is None else limit
     kept: list[int] = []
-    # Each pass keeps the best box left and drops what it covers: as many passes as boxes kept, at most limit.
-    while order.size and (limit is None or len(kept) < limit):
-        best, rest = order[0], order[1:]
-        kept.append(best)
-        width = np.maximum(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0)
-        height = np.maximum(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0)
-        overlap = width * height
-        # overlap / union <= threshold, without dividing by an empty union.
-        order = rest[overlap <= iou_threshold * (areas[best] + areas[rest] - overlap)]
-    return np.asarray(kept, dtype=np.int64)
+    # Greedy, one block of candidates at a time: first what the boxes kept so far drop, then the block's own
+    # boxes in score order, with their overlaps computed at once instead of one NumPy pass per kept box.
+    for start in range(0, len(order), BLOCK):
+        if len(kept) >= limit:
+            break
+        block = np.arange(start, min(start + BLOCK, len(order)))
+        if kept:
+            block = block[~_overlapping(ranked, areas, np.asarray(kept), block, iou_threshold).any(axis=0)]
+        within = _overlapping(ranked, areas, block, block, iou_threshold)
+        dropped = np.zeros(len(block), dtype=bool)
+        for position, candidate in enumerate(block.tolist()):
+            if dropped[position]:
+                continue
+            kept.append(candidate)
+            if len(kept) >= limit:
+                break
+            dropped[position + 1 :] |= within[position, position + 1 :]
+    return order[np.asarray(kept, dtype=np.int64)]
+
+
+def _overlapping(boxes: np.ndarray, areas: np.ndarray, rows: np.ndarray, columns: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """[len(rows), len(columns)]: whether boxes[row] and boxes[column] overlap by more than iou_threshold."""
+    a, b = boxes[rows], boxes[columns]
+    overlap = np.minimum.outer(a[:, 2], b[:, 2])
+    overlap -= np.maximum.outer(a[:, 0], b[:, 0])
+    np.maximum(overlap, 0, out=overlap)
+    height = np.minimum.outer(a[:, 3], b[:, 3])
+    height -= np.maximum.outer(a[:, 1], b[:, 1])
+    np.maximum(height, 0, out=height)
+    overlap *= height
+    # overlap / union > threshold, without dividing by an empty union.
+    union = np.add.outer(areas[rows], areas[columns])
+    union -= overlap
+    union *= iou_threshold
+    return overlap > union
 
 
 def nms_per_label(
     boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float, limit: int | None = None
 ) -> np.ndarray:
-    """nms within each label only: boxes of different labels never suppress each other."""
-    if boxes.size == 0:
+    """nms within each label only: boxes of different labels never suppress each other. What is kept, highest
+    score first (equal scores in index order), at most limit."""
+    kept = [
+        indices[nms(boxes[indices], scores[indices], iou_threshold, limit)]
+        for indices in (np.flatnonzero(labels == label) for label in np.unique(labels))
+    ]
+    if not kept:
         return np.zeros(0, dtype=np.int64)
-    # Shifting each label's boxes to its own region of the plane keeps NMS to one pass.
-    span = float(np.abs(boxes).max()) * 2 + 1
-    shifted = boxes + (labels.astype(np.float64) * span)[:, None]
-    return nms(shifted, scores, iou_threshold, limit)
+    merged = np.concatenate(kept)
+    # Why lexsort on the index too: it keeps the tie order of one NMS over every label at once.
+    return merged[np.lexsort((merged, -scores[merged]))][:limit]
 
 
 @dataclass(frozen=True)
