@@ -65,7 +65,7 @@ def test_the_summary_reports_boxes(detector):
 
 
 def test_detect_returns_labels_with_geometry(detector):
-    _, client, project, version, rng = detector
+    server, client, project, version, rng = detector
     client.start_project_version(ProjectVersionArn=version, MinInferenceUnits=1)
     client.get_waiter("project_version_running").wait(ProjectArn=project, VersionNames=["v1"], WaiterConfig=FAST)
     data, (width, height), (left, top, w, h) = noisy_image_with_rectangle(rng)
@@ -76,6 +76,14 @@ def test_detect_returns_labels_with_geometry(detector):
     found = (box["Left"] * width, box["Top"] * height, box["Width"] * width, box["Height"] * height)
     assert _iou(found, (left, top, w, h)) > 0.5, (found, (left, top, w, h))
     assert len(client.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": data}, MinConfidence=0, MaxResults=1)["CustomLabels"]) == 1
+    # A threshold leaves out exactly the boxes below it, whether MinConfidence or the label's assumed one.
+    [v] = client.describe_project_versions(ProjectArn=project, VersionNames=["v1"])["ProjectVersionDescriptions"]
+    location = v["EvaluationResult"]["Summary"]["S3Object"]
+    summary = json.loads((server.data_dir / "buckets" / location["Bucket"] / location["Name"]).read_bytes())
+    assumed = summary["LabelEvaluationResults"][0]["Metrics"]["Threshold"] * 100
+    for options, cut in (({"MinConfidence": 50}, 50), ({}, assumed)):
+        kept = client.detect_custom_labels(ProjectVersionArn=version, Image={"Bytes": data}, **options)["CustomLabels"]
+        assert kept == [label for label in labels if label["Confidence"] >= cut]
     client.stop_project_version(ProjectVersionArn=version)
 
 

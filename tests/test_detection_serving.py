@@ -56,6 +56,18 @@ def test_at_most_100_boxes_most_confident_first_above_the_floor() -> None:
     assert DECODERS["detection"]([quiet[None]], LABELS, [Frame(500, 420, 416)]) == [[]]
 
 
+@pytest.mark.parametrize("floor", [0.2, 0.5, 0.8])
+def test_a_floor_leaves_out_only_the_boxes_below_it(floor: float) -> None:
+    # Crowded overlapping boxes of both labels, so that suppression decides much of what is kept.
+    rng = np.random.default_rng(7)
+    corner = rng.uniform(0, 380, (800, 2))
+    rows = np.concatenate((corner, corner + rng.uniform(10, 60, (800, 2)), rng.uniform(0, 1, (800, 2))), axis=1)
+    batch, frame = rows.astype(np.float32)[None], [Frame(640, 480, 416)]
+    (everything,) = DECODERS["detection"]([batch], LABELS, frame)
+    (above,) = DECODERS["detection"]([batch], LABELS, frame, floor=floor)
+    assert above and above == [p for p in everything if p.confidence >= floor]
+
+
 def test_a_batch_is_decoded_image_by_image() -> None:
     first = output([[0, 0, 208, 416]], [[0.0, 0.6]])
     second = output([[208, 0, 416, 416]], [[0.5, 0.0]])

@@ -82,6 +82,16 @@ def inspect_image(
     return info
 
 
+def declared_pixels(data: bytes) -> int:
+    """Width times height as the image's header states them, without decoding; 0 when it cannot be read."""
+    try:
+        _check_signature(data)
+        width, height = _open_header(data).size
+    except ImageProblem:
+        return 0
+    return width * height
+
+
 def decode_image(data: bytes, *, max_bytes: int = TRAINING_MAX_BYTES) -> Image.Image:
     """Same checks; returns an RGB image with EXIF orientation applied."""
     image, _, orientation = _open_fully(data, max_bytes=max_bytes, check_dimensions=True)

@@ -20,6 +20,11 @@ from customlabels.serving.units import Overloaded
 from customlabels.store.blobs import BlobAccessDenied, BlobNotFound, InvalidBlobKey
 
 
+# The assumed threshold of a label model.json gives none for.
+DEFAULT_THRESHOLD = 0.5
+FLOOR_MARGIN = 1e-6
+
+
 @dataclass(frozen=True)
 class CustomLabel:
     name: str
@@ -50,7 +55,11 @@ def detect_custom_labels(
         raise ResourceNotReady("The model is not loaded in this server yet; try again in a moment.")
     data = image if image is not None else _read(ctx, *s3_object)  # type: ignore[misc]
     try:
-        predictions = units.detect(data, max_bytes=DETECT_MAX_BYTES if image is not None else TRAINING_MAX_BYTES)
+        predictions = units.detect(
+            data,
+            max_bytes=DETECT_MAX_BYTES if image is not None else TRAINING_MAX_BYTES,
+            floor=least_kept(units.labels, units.thresholds, min_confidence),
+        )
     except UnsupportedImageFormat as error:
         raise InvalidImageFormat(f"The image must be a PNG or JPEG: {error.message}") from error
     except TooLargeImage as error:
@@ -72,11 +81,21 @@ def custom_labels(
     max_results: int | None = None,
 ) -> list[CustomLabel]:
     """AWS's filter: each label's assumed threshold unless MinConfidence is given; most confident first."""
-    kept = [p for p in predictions if _passes(p, thresholds.get(p.label, 0.5), min_confidence)]
+    kept = [p for p in predictions if _passes(p, thresholds.get(p.label, DEFAULT_THRESHOLD), min_confidence)]
     kept.sort(key=lambda p: p.confidence, reverse=True)
     if max_results is not None:
         kept = kept[:max_results]
     return [CustomLabel(p.label, p.confidence * 100, p.box) for p in kept]
+
+
+def least_kept(labels: Sequence[str], thresholds: Mapping[str, float], min_confidence: float | None) -> float:
+    """A confidence (0-1) under everything custom_labels keeps, so the model need not rank what it drops."""
+    if min_confidence is not None:
+        lowest = min_confidence / 100
+    else:
+        lowest = min((thresholds.get(label, DEFAULT_THRESHOLD) for label in labels), default=0.0)
+    # Why a margin: scores are float32 where they are cut and float64 here; custom_labels decides exactly.
+    return max(0.0, lowest - FLOOR_MARGIN)
 
 
 def _passes(prediction: Prediction, threshold: float, min_confidence: float | None) -> bool:

@@ -41,16 +41,22 @@ class Frame:
 
 class Decoder(Protocol):
     def __call__(
-        self, outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+        self,
+        outputs: Sequence[np.ndarray],
+        labels: tuple[str, ...],
+        frames: Sequence[Frame] | None = None,
+        *,
+        floor: float = 0.0,
     ) -> list[list[Prediction]]:
-        """One list of predictions per image of the batch, most confident first; boxes need the images' frames."""
+        """One list of predictions per image of the batch, most confident first, none below floor (which the
+        caller sets to the least confidence it can use); boxes need the images' frames."""
         ...
 
 
 def rank_probabilities(
-    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None, *, floor: float = 0.0
 ) -> list[list[Prediction]]:
-    """Every label with its probability, per image, sorted by confidence descending."""
+    """Every label with its probability (at least floor), per image, sorted by confidence descending."""
     probabilities = np.asarray(outputs[0])
     if probabilities.ndim != 2 or probabilities.shape[1] != len(labels):
         raise MalformedOutput(
@@ -64,18 +70,18 @@ def rank_probabilities(
         # Why stable: equal confidences keep the order of model.json's labels, so results are reproducible.
         order = np.argsort(-row, kind="stable")
         pairs = zip(order.tolist(), row[order].tolist(), strict=True)
-        ranked.append([Prediction(labels[index], confidence) for index, confidence in pairs])
+        ranked.append([Prediction(labels[index], confidence) for index, confidence in pairs if confidence >= floor])
     return ranked
 
 
 def locate_objects(
-    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None
+    outputs: Sequence[np.ndarray], labels: tuple[str, ...], frames: Sequence[Frame] | None = None, *, floor: float = 0.0
 ) -> list[list[Prediction]]:
     """Object localization: labelled boxes, see customlabels.serving.detection."""
     # Why imported here: serving.detection imports this module's types.
     from customlabels.serving.detection import decode_detections
 
-    return decode_detections(outputs, labels, frames)
+    return decode_detections(outputs, labels, frames, floor=floor)
 
 
 DECODERS: Mapping[str, Decoder] = {
