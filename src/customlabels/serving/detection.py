@@ -35,7 +35,8 @@ def decode_detections(
     results = []
     for image, frame in zip(detections, frames, strict=True):
         # Why clip: float32 sigmoids can land a hair outside 0..1, and confidence is a ratio.
-        chosen = select(image[:, :BOX_COLUMNS], np.clip(image[:, BOX_COLUMNS:], 0.0, 1.0), floor=max(SCORE_FLOOR, floor))
+        scores = np.clip(image[:, BOX_COLUMNS:], 0.0, 1.0)
+        chosen = select(image[:, :BOX_COLUMNS], scores, floor=max(SCORE_FLOOR, floor))
         ratios = fit(frame.width, frame.height, frame.input_size).to_ratios(chosen.boxes)
         rows = zip(ratios.tolist(), chosen.scores.tolist(), chosen.labels.tolist(), strict=True)
         results.append([Prediction(labels[label], score, Box(*box)) for box, score, label in rows])

@@ -11,8 +11,6 @@ NMS_IOU = 0.6
 MAX_DETECTIONS = 100
 # Candidates kept before suppression, so a crowded score map does not make NMS quadratic in its size.
 MAX_CANDIDATES = 1000
-
-
 # Candidates compared at a time: enough to need few NumPy calls, few enough that the overlap matrices stay small.
 BLOCK = 128
 
@@ -45,7 +43,9 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int 
     return order[np.asarray(kept, dtype=np.int64)]
 
 
-def _overlapping(boxes: np.ndarray, areas: np.ndarray, rows: np.ndarray, columns: np.ndarray, iou_threshold: float) -> np.ndarray:
+def _overlapping(
+    boxes: np.ndarray, areas: np.ndarray, rows: np.ndarray, columns: np.ndarray, iou_threshold: float
+) -> np.ndarray:
     """[len(rows), len(columns)]: whether boxes[row] and boxes[column] overlap by more than iou_threshold."""
     a, b = boxes[rows], boxes[columns]
     overlap = np.minimum.outer(a[:, 2], b[:, 2])
