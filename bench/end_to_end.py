@@ -1,5 +1,6 @@
 """End to end through the AWS API: CreateProjectVersion → TRAINING_COMPLETED on clothing, then DetectCustomLabels
-latency against the bare ONNX forward pass (timed alternately with it), throughput with concurrent clients, and the server's peak memory.
+latency against the bare ONNX forward pass (timed alternately with it), throughput with concurrent clients, and
+the server's peak memory.
 
     .venv/bin/python bench/end_to_end.py          # writes bench/results/end_to_end.json
 """

@@ -197,8 +197,8 @@ def _train(
         epoch_metrics = {"threads": float(torch.get_num_threads())}
         epoch_metrics.update({f"train_{key}": value / per_epoch for key, value in totals.items()})
         epoch += 1
-        with average.applied():
-            if validation:
+        if validation:
+            with average.applied():
                 epoch_metrics.update(validate(model, validation, labels))
                 recent_maps.append(epoch_metrics["val_map"])
                 smoothed = sum(recent_maps[-SMOOTHING_EPOCHS:]) / len(recent_maps[-SMOOTHING_EPOCHS:])
